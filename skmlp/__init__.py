@@ -1,0 +1,12 @@
+"""skmlp: neural networks as first-class scikit-learn estimators.
+
+``MLPKerasClassifier`` and ``MLPKerasRegressor`` are drop-in replacements for
+scikit-learn's MLPs, trained by Keras 3; ``StepPerceptron`` is the textbook
+perceptron. Importing skmlp does not import TensorFlow: that happens on first use.
+"""
+
+from ._perceptron import StepPerceptron
+
+__version__ = "0.1.0"
+
+__all__ = ["StepPerceptron", "__version__"]
