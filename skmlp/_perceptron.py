@@ -8,7 +8,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import (
+    check_is_fitted,
+    check_random_state,
+    column_or_1d,
+    validate_data,
+)
 
 from . import _rule
 from ._targets import encode_classification_targets, fit_transaction, sample_weights
@@ -49,12 +54,15 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights keyed by the original class labels, multiplying the update of
         samples of that class. ``"balanced"`` uses
-        ``n_samples / (n_classes * np.bincount(y))``.
+        ``n_samples / (n_classes * np.bincount(y))``; it is not available in
+        ``partial_fit``, which sees one chunk at a time (pass a dict there).
+        Not supported for multilabel targets.
     average : bool, default=False
         If True, ``coef_`` and ``intercept_`` are the averages of the weights
         over every sample seen (the averaged perceptron).
     warm_start : bool, default=False
-        If True, ``fit`` starts from the previous weights instead of zeros.
+        If True, ``fit`` starts from the previous weights (and classes) instead
+        of zeros, and the averaging continues over the samples seen before.
     verbose : int, default=0
         If positive, print the error count of every epoch.
 
@@ -68,13 +76,16 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         The class labels, as given.
     n_iter_ : int
-        The number of epochs run by the last ``fit``.
+        The number of epochs run by the last ``fit`` (1 after ``partial_fit``).
     t_ : int
-        The number of samples seen (counting every epoch).
+        The number of samples of non-zero weight seen, counting every epoch
+        since the weights were last zero.
     errors_ : list of int
-        The number of misclassified samples in each epoch of the last ``fit``.
+        For each epoch of the last ``fit`` (or the one epoch of the last
+        ``partial_fit``), the number of samples on which at least one unit was
+        wrong, and so was updated.
     converged_ : bool
-        Whether an epoch passed with no error.
+        Whether the last epoch passed with no error.
     n_features_in_ : int
         The number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -90,8 +101,13 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
     For a multiclass target ``predict`` returns the class whose unit has the
     largest ``z``, as scikit-learn does. The averaged weights are kept in
     O(1) per update: with ``W`` the current weights and ``A`` the sum of every
-    update ``d`` times the number of samples seen before it, the mean of the
-    weights over ``t`` samples is ``W - A / t``.
+    update ``d`` times the number of samples seen before it, the sum of the
+    weights after each of ``t`` samples is ``t W - A``, and their mean is that
+    sum divided by ``t``.
+
+    A sample of weight 0 is skipped as if it were absent. A weight of 2 is not
+    the same as the sample twice: the rule makes one update twice as large
+    instead of two updates, the second of which may not happen.
 
     Examples
     --------
@@ -103,7 +119,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
     >>> clf.predict(X)
     array([0, 0, 0, 1])
     >>> clf.converged_, clf.errors_
-    (True, [1, 2, 3, 2, 1, 0])
+    (True, [2, 3, 3, 2, 1, 0])
     """
 
     _parameter_constraints: dict = {
@@ -176,7 +192,18 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         """
         reuse = self.warm_start and hasattr(self, "classes_")
         with fit_transaction(self):
-            return self._fit(X, y, sample_weight, None, self.max_iter, reuse)
+            exhausted = self._fit(X, y, sample_weight, None, partial=False, reuse=reuse)
+        # Warn only once the fit is committed: an error filter on the warning
+        # must not undo a finished fit.
+        if exhausted and self.tol is not None:
+            warnings.warn(
+                f"StepPerceptron reached max_iter={self.max_iter} epochs without "
+                "an error-free epoch or a plateau in the error count; increase "
+                "max_iter, or scale the features.",
+                ConvergenceWarning,
+                stacklevel=3,  # the caller of fit, past sklearn's _fit_context
+            )
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -205,47 +232,81 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
                 "classes must be passed on the first call to partial_fit: "
                 "partial_fit(X, y, classes=np.unique(y_all))."
             )
+        if isinstance(self.class_weight, str):  # "balanced"
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit, which "
+                "sees one chunk at a time; pass class_weight=dict(zip(classes, "
+                "compute_class_weight('balanced', classes=classes, y=y_all))) "
+                "instead."
+            )
         with fit_transaction(self):
-            return self._fit(X, y, sample_weight, classes, 1, not first)
+            self._fit(X, y, sample_weight, classes, partial=True, reuse=not first)
+        return self
 
-    def _fit(self, X, y, sample_weight, classes, n_epochs, reuse):
+    def _fit(self, X, y, sample_weight, classes, *, partial, reuse):
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse="csr",
             dtype=[np.float64, np.float32],
+            order="C",
             multi_output=True,
             reset=not reuse,
         )
-        known = self.classes_ if reuse else None
-        classes_, T, kind = encode_classification_targets(
-            y, classes=known if known is not None else classes, step=self.step
-        )
-        sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
-        n_units = T.shape[1]
+        if y.ndim == 2 and y.shape[1] == 1:  # a column of labels, not multilabel
+            y = column_or_1d(y, warn=True)
         if reuse:
-            state = {k: v.copy() for k, v in self._state.items()}
+            classes = self.classes_
+            if not partial:
+                self._check_warm_start_labels(y)
+        classes_, T, kind = encode_classification_targets(
+            y, classes=classes, step=self.step
+        )
+        if reuse and kind != self._kind:
+            raise ValueError(
+                f"y is a {kind} target but the estimator was fitted on a "
+                f"{self._kind} one; pass the same kind of target, or refit "
+                "from scratch (warm_start=False)."
+            )
+        sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
+        if reuse:
+            state = _rule.copy_state(self._state)
         else:
-            n_features = X.shape[1]
-            state = {"W": np.zeros((n_units, n_features)), "b": np.zeros(n_units)}
-            state.update(t=0, aW=np.zeros_like(state["W"]), ab=np.zeros(n_units))
+            state = _rule.new_state(T.shape[1], X.shape[1])
         rng = check_random_state(self.random_state)
-        errors, converged = self._epochs(X, T, sw, state, rng, n_epochs)
+        n_epochs = 1 if partial else self.max_iter
+        errors, converged, exhausted = self._epochs(X, T, sw, state, rng, n_epochs)
 
         # Every check has passed and training finished: commit in one place.
         self.classes_, self._kind, self._state = classes_, kind, state
         self.errors_, self.converged_ = errors, converged
         self.n_iter_, self.t_ = len(errors), state["t"]
-        W, b = state["W"], state["b"]
-        if self.average and state["t"] > 0:
-            W, b = W - state["aW"] / state["t"], b - state["ab"] / state["t"]
-        self.coef_, self.intercept_ = W.copy(), b.copy()
-        return self
+        if self.average:
+            self.coef_, self.intercept_ = _rule.averaged(state)
+        else:
+            self.coef_, self.intercept_ = state["W"].copy(), state["b"].copy()
+        return exhausted
+
+    def _check_warm_start_labels(self, y):
+        if self._kind == "multilabel" or type_of_target(y) == "multilabel-indicator":
+            return  # the number of labels is checked with the target kind
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} that the estimator was not "
+                f"fitted with (classes_={self.classes_.tolist()}); warm_start "
+                "continues the previous units, so refit with warm_start=False "
+                "to learn new classes."
+            )
 
     def _epochs(self, X, T, sw, state, rng, n_epochs):
+        """Run up to ``n_epochs`` epochs; return the error counts, whether the
+        last epoch was error-free, and whether the epochs ran out."""
         errors, best, no_improve = [], np.inf, 0
         n = X.shape[0]
+        # Samples of weight 0 are skipped, so they do not count in the tolerance.
+        n_weighted = np.count_nonzero(sw)
         for epoch in range(n_epochs):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
             n_err = _rule.run_epoch(
@@ -257,25 +318,19 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
                 eta0=self.eta0,
                 step=self.step,
                 fit_intercept=self.fit_intercept,
-                average=self.average,
             )
             errors.append(n_err)
             if self.verbose:
                 print(f"-- Epoch {epoch + 1}: {n_err} errors")
             if n_err == 0:
-                return errors, True
+                return errors, True, False
             if self.tol is not None:
-                no_improve = no_improve + 1 if n_err > best - self.tol * n else 0
+                threshold = best - self.tol * n_weighted
+                no_improve = no_improve + 1 if n_err >= threshold else 0
                 best = min(best, n_err)
                 if no_improve >= self.n_iter_no_change:
-                    return errors, False
-        if n_epochs > 1 and self.tol is not None:
-            warnings.warn(
-                f"StepPerceptron reached max_iter={self.max_iter} epochs without "
-                "an error-free epoch or a plateau; increase max_iter.",
-                ConvergenceWarning,
-            )
-        return errors, False
+                    return errors, False, False
+        return errors, False, True
 
     def decision_function(self, X):
         """The score ``z = w . x + b`` of every unit.

@@ -68,7 +68,7 @@ def sample_weights(y, sample_weight, X, class_weight, classes_, kind):
     )
     if class_weight is None:
         return sw
-    if kind == "multilabel":
+    if kind in ("multilabel", "regression"):
         raise ValueError(
             "class_weight is not supported for multilabel targets; pass "
             "per-sample weights with sample_weight instead."

@@ -1,0 +1,345 @@
+"""Everything Keras: the only module that imports TensorFlow and Keras.
+
+It builds and compiles the Sequential model from plain arguments, trains it with
+scikit-learn's stopping rules as a Keras callback, and predicts in large batches.
+The estimators import this module lazily, on their first fit or when a pickled
+model is first needed, so ``import skmlp`` stays fast.
+"""
+
+import contextlib
+import math
+import os
+import threading
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the C++ start-up log of TensorFlow (oneDNN notice, CUDA probing).
+
+    Those lines are written straight to file descriptor 2 while the shared
+    libraries load and the devices are first listed, before any Python logging
+    applies, so only the descriptor can hold them back. A
+    ``TF_CPP_MIN_LOG_LEVEL`` set by the user is respected: nothing is hidden.
+    """
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        yield
+        return
+    try:
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no usable descriptor 2 (embedded interpreters)
+        yield
+        return
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+with _quiet_stderr():
+    import keras
+    import tensorflow as tf
+
+    tf.config.list_physical_devices()
+    tf.constant(0.0)
+
+from keras import ops  # noqa: E402
+
+_ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid"}
+
+#: Steps run inside one compiled call: small dense networks are dominated by
+#: per-step Python dispatch otherwise.
+STEPS_PER_EXECUTION = 32
+
+_PREDICT_LOCK = threading.Lock()
+
+
+def keras_activation(name):
+    """The Keras name of a scikit-learn or Keras activation name."""
+    return _ACTIVATIONS.get(name, name)
+
+
+# -- losses -------------------------------------------------------------------
+
+
+def _half_squared(y, p):
+    return 0.5 * ops.mean(ops.square(y - p), axis=-1)
+
+
+def _absolute(y, p):
+    return ops.mean(ops.abs(y - p), axis=-1)
+
+
+def _poisson(y, p):
+    return ops.mean(p - y * ops.log(p + 1e-7), axis=-1)
+
+
+def _binary_log_loss(y, p):
+    # scikit-learn sums the log-loss over labels (not the mean).
+    p = ops.clip(p, 1e-7, 1 - 1e-7)
+    return -ops.sum(y * ops.log(p) + (1 - y) * ops.log(1 - p), axis=-1)
+
+
+def _multiclass_log_loss(y, p):
+    labels = ops.cast(ops.reshape(y, (-1,)), "int32")
+    return keras.losses.sparse_categorical_crossentropy(labels, p)
+
+
+LOSSES = {
+    "squared_error": _half_squared,
+    "absolute_error": _absolute,
+    "poisson": _poisson,
+    "binary_log_loss": _binary_log_loss,
+    "multiclass_log_loss": _multiclass_log_loss,
+}
+
+
+@keras.saving.register_keras_serializable(package="skmlp")
+class SklearnLoss(keras.losses.Loss):
+    """A per-sample loss reduced as scikit-learn's MLPs reduce it.
+
+    Each batch's loss is ``sum(w * l) / sum(w)`` plus the L2 penalty
+    ``alpha / 2 * ||W||^2 / sum(w)``: with sample weights, scaling the weights
+    changes nothing, and a weight of 2 acts as a repeated sample.
+    """
+
+    def __init__(self, kind="squared_error", alpha=0.0, huber_delta=1.0, **kw):
+        super().__init__(name=kind, **kw)
+        self.kind, self.alpha, self.huber_delta = kind, alpha, huber_delta
+        self.kernels = []
+
+    def _per_sample(self, y, p):
+        if self.kind == "huber":
+            return keras.losses.huber(y, p, delta=self.huber_delta)
+        return LOSSES[self.kind](y, p)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.convert_to_tensor(y_pred, dtype="float32")
+        y_true = ops.cast(y_true, "float32")
+        losses = self._per_sample(y_true, y_pred)
+        if sample_weight is None:
+            sample_weight = ops.ones_like(losses)
+        sw = ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(losses))
+        total = ops.sum(sw)
+        loss = ops.divide_no_nan(ops.sum(sw * losses), total)
+        if self.alpha and self.kernels:
+            penalty = sum(ops.sum(ops.square(k)) for k in self.kernels)
+            loss = loss + ops.divide_no_nan(0.5 * self.alpha * penalty, total)
+        return loss
+
+    def get_config(self):
+        return {"kind": self.kind, "alpha": self.alpha, "huber_delta": self.huber_delta}
+
+
+# -- metrics (the validation score of early stopping) -------------------------
+
+
+def _accuracy_fn(kind):
+    def accuracy(y, p):
+        if kind == "multiclass":
+            hit = ops.equal(ops.reshape(ops.cast(y, "int64"), (-1,)), ops.argmax(p, -1))
+        else:  # binary and multilabel: every label right (subset accuracy)
+            hit = ops.all(ops.equal(y > 0.5, p > 0.5), axis=-1)
+        return ops.cast(hit, "float32")
+
+    return accuracy
+
+
+def score_metric(kind):
+    """The Keras metric matching ``score``: accuracy, or R² for regression."""
+    if kind == "regression":
+        return keras.metrics.R2Score(name="r2")
+    return _accuracy_fn(kind)
+
+
+# -- model and optimizer ------------------------------------------------------
+
+
+def dense_model(n_features, hidden_layer_sizes, activation, n_outputs, out_activation):
+    """The MLP as a ``keras.Sequential`` of Dense layers, uncompiled."""
+    act = keras_activation(activation)
+    layers = [keras.Input(shape=(n_features,), name="features")]
+    for i, units in enumerate(hidden_layer_sizes):
+        layers.append(keras.layers.Dense(units, activation=act, name=f"hidden_{i + 1}"))
+    layers.append(
+        keras.layers.Dense(n_outputs, activation=out_activation, name="output")
+    )
+    return keras.Sequential(layers, name="mlp")
+
+
+def perceptron_model(coef, intercept, step):
+    """A Dense layer of threshold logic units carrying the given weights."""
+    if step == "heaviside":
+
+        def step_fn(z):
+            return ops.cast(z >= 0, z.dtype)
+
+    else:
+        step_fn = ops.sign
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(coef.shape[1],), name="features"),
+            keras.layers.Dense(coef.shape[0], activation=step_fn, name="tlu"),
+        ],
+        name="perceptron",
+    )
+    model.set_weights([coef.T.astype("float32"), intercept.astype("float32")])
+    return model
+
+
+@keras.saving.register_keras_serializable(package="skmlp")
+class InvScaling(keras.optimizers.schedules.LearningRateSchedule):
+    """scikit-learn's "invscaling": ``lr_init / (t + 1) ** power_t``, with t
+    the number of samples seen."""
+
+    def __init__(self, initial, power_t, batch_size):
+        self.initial, self.power_t, self.batch_size = initial, power_t, batch_size
+
+    def __call__(self, step):
+        t = ops.cast(step, "float32") * self.batch_size
+        return self.initial / ops.power(t + 1.0, self.power_t)
+
+    def get_config(self):
+        return {
+            "initial": self.initial,
+            "power_t": self.power_t,
+            "batch_size": self.batch_size,
+        }
+
+
+def make_optimizer(p, batch_size):
+    """A Keras optimizer from the estimator's parameters ``p`` (a dict)."""
+    lr = p["learning_rate_init"]
+    if p["solver"] == "sgd":
+        if p["learning_rate"] == "invscaling":
+            lr = InvScaling(lr, p["power_t"], batch_size)
+        return keras.optimizers.SGD(
+            learning_rate=lr, momentum=p["momentum"], nesterov=p["nesterovs_momentum"]
+        )
+    if p["solver"] == "adam":
+        return keras.optimizers.Adam(
+            learning_rate=lr, beta_1=p["beta_1"], beta_2=p["beta_2"], epsilon=p["epsilon"]
+        )
+    return keras.optimizers.get({"class_name": p["solver"], "config": {"learning_rate": lr}})
+
+
+def compile_model(model, p, kind, loss_kind, batch_size):
+    """Compile with scikit-learn's loss and penalty and the score metric."""
+    loss = SklearnLoss(loss_kind, alpha=p["alpha"], huber_delta=p.get("huber_delta", 1.0))
+    loss.kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+    model.compile(
+        optimizer=make_optimizer(p, batch_size),
+        loss=loss,
+        metrics=[score_metric(kind)],
+        steps_per_execution=STEPS_PER_EXECUTION,
+        jit_compile=False,
+    )
+    return model
+
+
+# -- training -----------------------------------------------------------------
+
+
+class SklearnStopping(keras.callbacks.Callback):
+    """scikit-learn's stopping rules, plus divergence detection.
+
+    Without early stopping it stops when the training loss has not improved by
+    ``tol`` for more than ``n_iter_no_change`` epochs; with it, the validation
+    score, restoring the best weights at the end. The "adaptive" SGD schedule
+    divides the learning rate by 5 instead of stopping, until it falls below
+    1e-6.
+    """
+
+    def __init__(self, p, early_stopping, score_key, incremental, state):
+        super().__init__()
+        self.p, self.early_stopping, self.score_key = p, early_stopping, score_key
+        self.incremental, self.state = incremental, state
+        self.diverged, self.stopped, self.best_weights = False, False, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = float(logs["loss"])
+        s, tol = self.state, self.p["tol"]
+        if not math.isfinite(loss):
+            self.diverged = True
+            self.model.stop_training = True
+            return
+        s["loss_curve"].append(loss)
+        if self.early_stopping:
+            score = float(logs[self.score_key])
+            s["validation_scores"].append(score)
+            worse = score < s["best_validation_score"] + tol
+            if score > s["best_validation_score"]:
+                s["best_validation_score"] = score
+                self.best_weights = self.model.get_weights()
+        else:
+            worse = loss > s["best_loss"] - tol
+            s["best_loss"] = min(s["best_loss"], loss)
+        s["no_improvement"] = s["no_improvement"] + 1 if worse else 0
+        if self.incremental or s["no_improvement"] <= self.p["n_iter_no_change"]:
+            return
+        optimizer = self.model.optimizer
+        adaptive = self.p["solver"] == "sgd" and self.p["learning_rate"] == "adaptive"
+        lr = float(ops.convert_to_numpy(optimizer.learning_rate))
+        if adaptive and lr > 1e-6:
+            optimizer.learning_rate.assign(lr / 5.0)
+            s["no_improvement"] = 0
+        else:
+            self.stopped = True
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.early_stopping and self.best_weights is not None and not self.diverged:
+            self.model.set_weights(self.best_weights)
+
+
+def _dataset(X, Y, sw, batch_size, shuffle, seed):
+    """Batches gathered from in-memory tensors in a seeded order.
+
+    The shuffle uses an op-level seed, so it is reproducible without touching
+    TensorFlow's global seed.
+    """
+    n = X.shape[0]
+    Xt, Yt, Wt = tf.convert_to_tensor(X), tf.convert_to_tensor(Y), tf.constant(sw)
+    idx = tf.data.Dataset.range(n)
+    if shuffle:
+        idx = idx.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    batches = idx.batch(batch_size).map(
+        lambda i: (tf.gather(Xt, i), tf.gather(Yt, i), tf.gather(Wt, i)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def train(model, X, Y, sw, *, p, epochs, batch_size, seed, validation, monitor):
+    """Run Keras's fit for ``epochs`` epochs; return Keras's history dict.
+
+    ``monitor`` is a :class:`SklearnStopping`. ``validation`` is None or a tuple
+    ``(X_val, Y_val, sw_val)``.
+    """
+    data = _dataset(X, Y, sw.astype("float32"), batch_size, p["shuffle"], seed)
+    callbacks = [monitor, *(p["callbacks"] or [])]
+    history = model.fit(
+        data,
+        epochs=epochs,
+        verbose=p["verbose"],
+        shuffle=False,  # the dataset is already shuffled, with a seed
+        callbacks=callbacks,
+        validation_data=validation,
+        validation_batch_size=max(batch_size, 1024),
+    )
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def predict(model, X):
+    """Keras's batched predict, for inputs too large for the NumPy path."""
+    with _PREDICT_LOCK:
+        return model.predict(X, batch_size=4096, verbose=0)
+
+
+def get_weights(model):
+    return [np.asarray(w) for w in model.get_weights()]

@@ -1,0 +1,470 @@
+"""_BaseMLPKeras: parameters, validation and the fit/predict orchestration.
+
+The concrete estimators (``_mlp_estimators.py``) only encode targets and decode
+predictions. All Keras work is delegated to ``_keras``, imported on first use.
+"""
+
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from . import _forward
+from ._targets import fit_transaction
+
+#: Keras optimizers reachable by name, besides scikit-learn's "sgd" and "adam".
+KERAS_SOLVERS = {"adamw", "adamax", "adagrad", "adadelta", "adafactor", "nadam"}
+KERAS_SOLVERS |= {"rmsprop", "ftrl", "lion", "lamb"}
+#: scikit-learn's activation names and the Keras ones we can also run in NumPy.
+ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | set(_forward.ACTIVATIONS)
+#: Up to this many rows, predictions take the NumPy forward pass.
+NUMPY_PREDICT_MAX_ROWS = 512
+_SKLEARN_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+class _BaseMLPKeras(BaseEstimator, ABC):
+    """Base class of the Keras MLP estimators. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(ACTIVATIONS - {"softmax"})],
+        "solver": [StrOptions({"sgd", "adam"} | KERAS_SOLVERS)],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, None],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=0,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        callbacks=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.callbacks = callbacks
+
+    # -- hooks of the concrete estimators --------------------------------------
+
+    @abstractmethod
+    def _encode_targets(self, y, sample_weight, X, classes, reuse):
+        """Return ``(Y, sw, spec)``: Keras targets, sample weights, and a dict
+        with ``kind``, ``loss``, ``out_activation``, ``n_outputs`` (and
+        whatever attributes the estimator sets, under ``attrs``)."""
+
+    def _build_model(self, n_features_in, n_outputs, out_activation):
+        """Build the uncompiled Keras model; override for a custom architecture.
+
+        Parameters
+        ----------
+        n_features_in : int
+            Width of the input.
+        n_outputs : int
+            Width of the output layer.
+        out_activation : str
+            Keras name of the output activation ("sigmoid", "softmax",
+            "linear", ...); the loss expects the output to use it.
+
+        Returns
+        -------
+        model : keras.Model
+            A model mapping ``(batch, n_features_in)`` float32 inputs to
+            ``(batch, n_outputs)`` outputs. skmlp compiles and trains it,
+            pickles its weights, and predicts with it.
+        """
+        from . import _keras
+
+        return _keras.dense_model(
+            n_features_in,
+            self._hidden_sizes(),
+            self.activation,
+            n_outputs,
+            out_activation,
+        )
+
+    # -- fit -------------------------------------------------------------------
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if np.isscalar(sizes) else list(sizes)
+        if not all(isinstance(s, Integral | np.integer) and s > 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be positive integers, got "
+                f"{self.hidden_layer_sizes!r}; e.g. hidden_layer_sizes=(100,)."
+            )
+        return [int(s) for s in sizes]
+
+    def _validate_X(self, X, y=None, reset=True):
+        kw = dict(accept_sparse=["csr", "csc"], dtype=np.float32, reset=reset)
+        if X is not None and np.ndim(X) == 3 and not sp.issparse(X):
+            raise ValueError(
+                f"X has shape {np.shape(X)}, but MLPs take 2-D input; reshape "
+                "images to (n_samples, n_features), e.g. X.reshape(len(X), -1)."
+            )
+        if y is None:
+            X = validate_data(self, X, **kw)
+        else:
+            X, y = validate_data(self, X, y, multi_output=True, **kw)
+        X = X.toarray() if sp.issparse(X) else X
+        return X if y is None else (X, y)
+
+    def _fit(self, X, y, sample_weight, *, validation_data=None, classes=None,
+             incremental=False):
+        fitted = "_model_weights" in self.__dict__
+        reuse = fitted and (incremental or self.warm_start)
+        with fit_transaction(self):
+            return self._fit_checked(
+                X, y, sample_weight, validation_data, classes, incremental, reuse
+            )
+
+    def _fit_checked(self, X, y, sample_weight, validation_data, classes,
+                     incremental, reuse):
+        hidden = self._hidden_sizes()
+        X, y = self._validate_X(X, y, reset=not reuse)
+        Y, sw, spec = self._encode_targets(y, sample_weight, X, classes, reuse)
+        n = X.shape[0]
+        batch_size = n if self.batch_size == "auto" else self.batch_size
+        batch_size = min(batch_size, 200, n) if self.batch_size == "auto" else batch_size
+        if batch_size > n:
+            warnings.warn(
+                f"batch_size={batch_size} is larger than the {n} samples; "
+                "it is clipped to the sample count.",
+                UserWarning,
+            )
+            batch_size = n
+        rng = check_random_state(self.random_state)
+        early_stopping = self.early_stopping and not incremental
+        validation = None
+        if validation_data is not None:
+            validation = self._validation_arrays(validation_data, spec)
+        elif early_stopping:
+            X, Y, sw, validation = self._hold_out(X, Y, sw, y, rng)
+
+        from . import _keras
+
+        p = self.get_params()
+        if reuse:
+            model = self._live_model()
+            before = model.get_weights()
+        else:
+            model = self._build_model(X.shape[1], spec["n_outputs"], spec["out_activation"])
+            self._init_weights(model, hidden, X.shape[1], spec["n_outputs"], rng)
+            _keras.compile_model(model, p, spec["kind"], spec["loss"], batch_size)
+            before = None
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        state = self._stopping_state(reuse, early_stopping)
+        score_key = "val_r2" if spec["kind"] == "regression" else "val_accuracy"
+        monitor = _keras.SklearnStopping(p, early_stopping, score_key, incremental, state)
+        epochs = 1 if incremental else self.max_iter
+        try:
+            history = _keras.train(
+                model, X, Y, sw, p=p, epochs=epochs, batch_size=batch_size,
+                seed=seed, validation=validation, monitor=monitor,
+            )
+        except BaseException:
+            if before is not None:
+                model.set_weights(before)
+            raise
+        if monitor.diverged:
+            if before is not None:
+                model.set_weights(before)
+            raise ValueError(
+                "Training diverged: the loss became NaN or infinite in epoch "
+                f"{len(state['loss_curve']) + 1}. Lower learning_rate_init or "
+                "scale X (e.g. with StandardScaler); the estimator was left as it "
+                "was before this fit."
+            )
+        self._commit(model, spec, history, state, early_stopping, reuse, n_train=len(Y),
+                     batch_size=batch_size)
+        if not incremental and not monitor.stopped and len(history["loss"]) == epochs:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _init_weights(self, model, hidden, n_features, n_outputs, rng):
+        """scikit-learn's initialisation, drawn from ``rng`` (no Keras seed)."""
+        sizes = [n_features, *hidden, n_outputs]
+        shapes = [w.shape for w in model.get_weights()]
+        expected = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            expected += [(fan_in, fan_out), (fan_out,)]
+        if shapes != expected:  # a custom architecture keeps its initialisers
+            return
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        weights = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            weights.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
+            weights.append(rng.uniform(-bound, bound, fan_out))
+        model.set_weights([w.astype(np.float32) for w in weights])
+
+    def _validation_arrays(self, validation_data, spec):
+        if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data must be a tuple (X_val, y_val) or "
+                "(X_val, y_val, sample_weight_val)."
+            )
+        X_val, y_val, *rest = validation_data
+        X_val = self._validate_X(X_val, reset=False)
+        classes = spec.get("attrs", {}).get("classes_")
+        Y_val, sw_val, _ = self._encode_targets(
+            np.asarray(y_val), rest[0] if rest else None, X_val, classes, True
+        )
+        return X_val, Y_val, sw_val.astype(np.float32)
+
+    def _hold_out(self, X, Y, sw, y, rng):
+        from sklearn.model_selection import train_test_split
+
+        stratify = y if self._stratify(y) else None
+        try:
+            split = train_test_split(
+                X, Y, sw, test_size=self.validation_fraction,
+                random_state=rng.randint(np.iinfo(np.int32).max), stratify=stratify,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                "The validation set is too small for early stopping: "
+                f"{exc} Increase 'validation_fraction' or the size of your dataset."
+            ) from exc
+        X_tr, X_val, Y_tr, Y_val, sw_tr, sw_val = split
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return X_tr, Y_tr, sw_tr, (X_val, Y_val, sw_val.astype(np.float32))
+
+    def _stratify(self, y):
+        return False
+
+    def _stopping_state(self, reuse, early_stopping):
+        if reuse:
+            return {
+                "loss_curve": [],
+                "validation_scores": [],
+                "best_loss": self._best_loss,
+                "best_validation_score": self._best_validation_score,
+                "no_improvement": self._no_improvement_count,
+            }
+        return {
+            "loss_curve": [],
+            "validation_scores": [],
+            "best_loss": np.inf,
+            "best_validation_score": -np.inf,
+            "no_improvement": 0,
+        }
+
+    def _commit(self, model, spec, history, state, early_stopping, reuse, *, n_train,
+                batch_size):
+        """Set every fitted attribute, in one place, after training succeeded."""
+        from . import _keras
+
+        epochs = len(state["loss_curve"])
+        prev = self.__dict__ if reuse else {}
+        self._model, self._batch_size = model, batch_size
+        self._spec = {k: v for k, v in spec.items() if k != "attrs"}
+        for name, value in spec.get("attrs", {}).items():
+            setattr(self, name, value)
+        self._store_weights(_keras.get_weights(model))
+        self.n_iter_ = prev.get("n_iter_", 0) + epochs
+        self.t_ = prev.get("t_", 0) + n_train * epochs
+        old_history = prev.get("history_", {})
+        self.history_ = {
+            k: old_history.get(k, []) + v for k, v in history.items()
+        }
+        self.loss_curve_ = prev.get("loss_curve_", []) + state["loss_curve"]
+        self._best_loss = state["best_loss"]
+        self._best_validation_score = state["best_validation_score"]
+        self._no_improvement_count = state["no_improvement"]
+        if early_stopping:
+            self.validation_scores_ = state["validation_scores"]
+            self.best_validation_score_ = state["best_validation_score"]
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+            self.best_loss_ = state["best_loss"]
+        self.n_outputs_ = spec["n_outputs"]
+        self.n_layers_ = len(self._hidden_sizes()) + 2
+        out = spec["out_activation"]
+        self.out_activation_ = _SKLEARN_NAMES.get(out, out)
+
+    def _store_weights(self, weights):
+        """Cache the weights as NumPy arrays (pickling, the NumPy forward pass)."""
+        self._model_weights = weights
+        dense = [layer for layer in self._model.layers if _is_dense(layer)]
+        self._activations = None
+        if len(dense) == len(self._model.layers) and 2 * len(dense) == len(weights):
+            self.coefs_, self.intercepts_ = weights[0::2], weights[1::2]
+            names = [layer.activation.__name__ for layer in dense]
+            if all(name in _forward.ACTIVATIONS for name in names):
+                self._activations = names
+        else:
+            self.coefs_ = [np.asarray(layer.kernel) for layer in dense]
+            self.intercepts_ = [np.asarray(layer.bias) for layer in dense]
+        self._weights_stale = False
+
+    # -- the live Keras model --------------------------------------------------
+
+    @property
+    def model_(self):
+        """The compiled Keras model (rebuilt from the weights after unpickling)."""
+        if "_model_weights" not in self.__dict__:
+            raise AttributeError(
+                f"This {type(self).__name__} instance is not fitted yet: model_ "
+                "exists after fit."
+            )
+        model = self._live_model()
+        # The caller may change the weights (set_weights): re-read them before
+        # the next NumPy prediction.
+        self._weights_stale = True
+        return model
+
+    def _live_model(self):
+        if self.__dict__.get("_model") is None:
+            from . import _keras
+
+            spec = self._spec
+            model = self._build_model(self.n_features_in_, spec["n_outputs"],
+                                      spec["out_activation"])
+            model.set_weights(self._model_weights)
+            _keras.compile_model(model, self.get_params(), spec["kind"], spec["loss"],
+                                 self._batch_size)
+            self._model = model
+        return self._model
+
+    # -- predict -----------------------------------------------------------------
+
+    def _forward(self, X):
+        """The network's output for ``X``: (n_samples, n_outputs) float32."""
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        if self._weights_stale and self.__dict__.get("_model") is not None:
+            from . import _keras
+
+            self._store_weights(_keras.get_weights(self._model))
+        if self._activations is not None and X.shape[0] <= NUMPY_PREDICT_MAX_ROWS:
+            return _forward.forward(X, self.coefs_, self.intercepts_, self._activations)
+        from . import _keras
+
+        return np.asarray(_keras.predict(self._live_model(), X))
+
+    # -- persistence ---------------------------------------------------------
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if state.get("_model") is not None:
+            from . import _keras
+
+            if state.get("_weights_stale"):
+                self._store_weights(_keras.get_weights(self._model))
+                state = super().__getstate__()
+            state["_model"] = None
+        state.pop("_lock", None)
+        state["_skmlp_version"] = _version()
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_skmlp_version", None)
+        if saved is not None and saved != _version():
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=f"skmlp {type(self).__name__}",
+                    current_sklearn_version=_version(),
+                    original_sklearn_version=saved,
+                )
+            )
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.non_deterministic = False
+        return tags
+
+
+def _is_dense(layer):
+    return hasattr(layer, "kernel") and hasattr(layer, "bias") and layer.bias is not None
+
