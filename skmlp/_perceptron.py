@@ -183,7 +183,8 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample factors of the update.
+            Per-sample factors of the update; a sample of weight 0 is skipped
+            as if it were absent.
 
         Returns
         -------
@@ -219,7 +220,8 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
             Every class that may appear. Required on the first call, ignored
             after it.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample factors of the update.
+            Per-sample factors of the update; a sample of weight 0 is skipped
+            as if it were absent.
 
         Returns
         -------
