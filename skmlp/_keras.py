@@ -160,13 +160,21 @@ def score_metric(kind):
 
 
 def dense_model(n_features, hidden_layer_sizes, activation, n_outputs, out_activation):
-    """The MLP as a ``keras.Sequential`` of Dense layers, uncompiled."""
+    """The MLP as a ``keras.Sequential`` of Dense layers, uncompiled.
+
+    The kernels start at zero: the estimator sets scikit-learn's initial weights
+    (or the fitted ones) right after. Keras's default unseeded initializer would
+    draw its seed from Python's global ``random`` module, a side effect of fit.
+    """
     act = keras_activation(activation)
+    dense = dict(kernel_initializer="zeros", bias_initializer="zeros")
     layers = [keras.Input(shape=(n_features,), name="features")]
     for i, units in enumerate(hidden_layer_sizes):
-        layers.append(keras.layers.Dense(units, activation=act, name=f"hidden_{i + 1}"))
+        layers.append(
+            keras.layers.Dense(units, activation=act, name=f"hidden_{i + 1}", **dense)
+        )
     layers.append(
-        keras.layers.Dense(n_outputs, activation=out_activation, name="output")
+        keras.layers.Dense(n_outputs, activation=out_activation, name="output", **dense)
     )
     return keras.Sequential(layers, name="mlp")
 
@@ -263,7 +271,9 @@ class SklearnStopping(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         loss = float(logs["loss"])
         s, tol = self.state, self.p["tol"]
-        if not math.isfinite(loss):
+        # The last step of an epoch can overflow the weights while the loss
+        # of the epoch (computed before each step) is still finite.
+        if not math.isfinite(loss) or not _all_finite(self.model.trainable_variables):
             self.diverged = True
             self.model.stop_training = True
             return
@@ -296,6 +306,10 @@ class SklearnStopping(keras.callbacks.Callback):
             self.model.set_weights(self.best_weights)
 
 
+def _all_finite(variables):
+    return all(bool(ops.all(ops.isfinite(v))) for v in variables)
+
+
 def _dataset(X, Y, sw, batch_size, shuffle, seed):
     """Batches gathered from in-memory tensors in a seeded order.
 
@@ -321,6 +335,12 @@ def train(model, X, Y, sw, *, p, epochs, batch_size, seed, validation, monitor):
     ``monitor`` is a :class:`SklearnStopping`. ``validation`` is None or a tuple
     ``(X_val, Y_val, sw_val)``.
     """
+    for i, cb in enumerate(p["callbacks"] or []):
+        if not isinstance(cb, keras.callbacks.Callback):
+            raise TypeError(
+                "callbacks must be a list of keras.callbacks.Callback instances; "
+                f"callbacks[{i}] is a {type(cb).__name__}."
+            )
     data = _dataset(X, Y, sw.astype("float32"), batch_size, p["shuffle"], seed)
     callbacks = [monitor, *(p["callbacks"] or [])]
     history = model.fit(
@@ -343,3 +363,24 @@ def predict(model, X):
 
 def get_weights(model):
     return [np.asarray(w) for w in model.get_weights()]
+
+
+def training_state(model):
+    """A copy of everything training changes in a compiled ``model``: its
+    weights and its optimizer's variables (step count, learning rate, moments).
+
+    An optimizer not built yet is built first, as ``fit`` would build it: its
+    fresh variables are the state to return to.
+    """
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    return model.get_weights(), [np.array(v) for v in optimizer.variables]
+
+
+def restore_training_state(model, state):
+    """Undo training since ``state = training_state(model)``."""
+    weights, optimizer_values = state
+    model.set_weights(weights)
+    for variable, value in zip(model.optimizer.variables, optimizer_values, strict=True):
+        variable.assign(value)

@@ -11,9 +11,18 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
+from sklearn.exceptions import (
+    ConvergenceWarning,
+    InconsistentVersionWarning,
+    NotFittedError,
+)
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import (
+    check_is_fitted,
+    check_random_state,
+    column_or_1d,
+    validate_data,
+)
 
 from . import _forward
 from ._targets import fit_transaction
@@ -36,6 +45,10 @@ def _version():
 
 class _BaseMLPKeras(BaseEstimator, ABC):
     """Base class of the Keras MLP estimators. Not for direct use."""
+
+    #: The classifier reads a column-vector y as 1-D labels given the wrong
+    #: shape (warn and ravel, as scikit-learn); the regressor as one output.
+    _ravel_column_y = False
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -174,34 +187,51 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             )
         return [int(s) for s in sizes]
 
-    def _validate_X(self, X, y=None, reset=True):
+    def _validate_X(self, X, y="no_validation", reset=True):
+        """Validate X alone, or X and y (``y=None`` raises "requires y")."""
         kw = dict(accept_sparse=["csr", "csc"], dtype=np.float32, reset=reset)
-        if X is not None and np.ndim(X) == 3 and not sp.issparse(X):
+        if (getattr(X, "ndim", None) or 0) >= 3:
             raise ValueError(
                 f"X has shape {np.shape(X)}, but MLPs take 2-D input; reshape "
                 "images to (n_samples, n_features), e.g. X.reshape(len(X), -1)."
             )
-        if y is None:
+        no_y = isinstance(y, str) and y == "no_validation"
+        if no_y:
             X = validate_data(self, X, **kw)
         else:
             X, y = validate_data(self, X, y, multi_output=True, **kw)
+            if self._ravel_column_y and y.ndim == 2 and y.shape[1] == 1:
+                y = column_or_1d(y, warn=True)
         X = X.toarray() if sp.issparse(X) else X
-        return X if y is None else (X, y)
+        return X if no_y else (X, y)
 
     def _fit(self, X, y, sample_weight, *, validation_data=None, classes=None,
              incremental=False):
         fitted = "_model_weights" in self.__dict__
         reuse = fitted and (incremental or self.warm_start)
         with fit_transaction(self):
-            return self._fit_checked(
+            exhausted = self._fit_checked(
                 X, y, sample_weight, validation_data, classes, incremental, reuse
             )
+        # Warn only once the fit is committed: an "error" filter on the warning
+        # must not roll back a finished fit (nor leave the live model trained
+        # while the restored attributes describe the previous weights).
+        if exhausted:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
 
     def _fit_checked(self, X, y, sample_weight, validation_data, classes,
                      incremental, reuse):
         hidden = self._hidden_sizes()
         X, y = self._validate_X(X, y, reset=not reuse)
         Y, sw, spec = self._encode_targets(y, sample_weight, X, classes, reuse)
+        if reuse:
+            _check_same_targets("y", spec, self._spec,
+                                "refit from scratch (warm_start=False)")
         n = X.shape[0]
         batch_size = n if self.batch_size == "auto" else self.batch_size
         batch_size = min(batch_size, 200, n) if self.batch_size == "auto" else batch_size
@@ -223,12 +253,19 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         from . import _keras
 
         p = self.get_params()
-        if reuse:
+        if reuse and incremental:
+            # partial_fit continues the live model and its optimizer.
             model = self._live_model()
-            before = model.get_weights()
+            before = _keras.training_state(model)
         else:
             model = self._build_model(X.shape[1], spec["n_outputs"], spec["out_activation"])
-            self._init_weights(model, hidden, X.shape[1], spec["n_outputs"], rng)
+            if reuse:
+                # A warm-started fit trains a copy of the network with a fresh
+                # optimizer built from the current parameters (as scikit-learn
+                # does); the previous model stays intact until the fit succeeds.
+                self._set_warm_weights(model)
+            else:
+                self._init_weights(model, hidden, X.shape[1], spec["n_outputs"], rng)
             _keras.compile_model(model, p, spec["kind"], spec["loss"], batch_size)
             before = None
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -241,28 +278,36 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 model, X, Y, sw, p=p, epochs=epochs, batch_size=batch_size,
                 seed=seed, validation=validation, monitor=monitor,
             )
+            if monitor.diverged:
+                raise ValueError(
+                    "Training diverged: the loss or the weights became NaN or "
+                    "infinite in epoch "
+                    f"{len(state['loss_curve']) + 1}. Lower learning_rate_init or "
+                    "scale X (e.g. with StandardScaler); the estimator was left as "
+                    "it was before this fit."
+                )
+            self._commit(model, spec, history, state, early_stopping, reuse,
+                         n_train=len(Y), batch_size=batch_size)
         except BaseException:
+            # fit_transaction restores the attributes; the live model is shared
+            # with the previous state, so its weights and optimizer are restored
+            # here (a diverged optimizer would poison the next partial_fit).
             if before is not None:
-                model.set_weights(before)
+                _keras.restore_training_state(model, before)
             raise
-        if monitor.diverged:
-            if before is not None:
-                model.set_weights(before)
+        # Whether max_iter ran out: the caller warns once the fit is committed.
+        return not incremental and not monitor.stopped and len(history["loss"]) == epochs
+
+    def _set_warm_weights(self, model):
+        """Give ``model`` the fitted weights (warm_start=True)."""
+        previous = self._live_model().get_weights()
+        if [w.shape for w in model.get_weights()] != [w.shape for w in previous]:
             raise ValueError(
-                "Training diverged: the loss became NaN or infinite in epoch "
-                f"{len(state['loss_curve']) + 1}. Lower learning_rate_init or "
-                "scale X (e.g. with StandardScaler); the estimator was left as it "
-                "was before this fit."
+                "warm_start=True continues the fitted network, whose layers do not "
+                f"match hidden_layer_sizes={self.hidden_layer_sizes!r}; refit with "
+                "warm_start=False to change the architecture."
             )
-        self._commit(model, spec, history, state, early_stopping, reuse, n_train=len(Y),
-                     batch_size=batch_size)
-        if not incremental and not monitor.stopped and len(history["loss"]) == epochs:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
-        return self
+        model.set_weights(previous)
 
     def _init_weights(self, model, hidden, n_features, n_outputs, rng):
         """scikit-learn's initialisation, drawn from ``rng`` (no Keras seed)."""
@@ -290,9 +335,10 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         X_val, y_val, *rest = validation_data
         X_val = self._validate_X(X_val, reset=False)
         classes = spec.get("attrs", {}).get("classes_")
-        Y_val, sw_val, _ = self._encode_targets(
+        Y_val, sw_val, val_spec = self._encode_targets(
             np.asarray(y_val), rest[0] if rest else None, X_val, classes, True
         )
+        _check_same_targets("y_val", val_spec, spec, "pass y_val shaped like y")
         return X_val, Y_val, sw_val.astype(np.float32)
 
     def _hold_out(self, X, Y, sw, y, rng):
@@ -392,7 +438,8 @@ class _BaseMLPKeras(BaseEstimator, ABC):
     def model_(self):
         """The compiled Keras model (rebuilt from the weights after unpickling)."""
         if "_model_weights" not in self.__dict__:
-            raise AttributeError(
+            # NotFittedError is an AttributeError: hasattr(est, "model_") is False.
+            raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet: model_ "
                 "exists after fit."
             )
@@ -463,6 +510,18 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
+
+
+def _check_same_targets(name, spec, fitted_spec, remedy):
+    """Raise a ValueError if ``spec`` encodes another kind or width of target
+    than ``fitted_spec`` (the network's output layer cannot change)."""
+    new = (spec["kind"], spec["n_outputs"])
+    old = (fitted_spec["kind"], fitted_spec["n_outputs"])
+    if new != old:
+        raise ValueError(
+            f"{name} is a {new[0]} target with {new[1]} output(s), but the network "
+            f"was built for a {old[0]} target with {old[1]} output(s); {remedy}."
+        )
 
 
 def _is_dense(layer):

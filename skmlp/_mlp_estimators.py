@@ -161,6 +161,8 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
     (1, 3)
     """
 
+    _ravel_column_y = True
+
     _parameter_constraints: dict = {
         **_BaseMLPKeras._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -488,6 +490,11 @@ default="squared_error"
         y = np.asarray(y, dtype=np.float64)
         if not np.all(np.isfinite(y)):
             raise ValueError("Input y contains NaN or infinity; remove or impute them.")
+        if np.any(np.abs(y) > np.finfo(np.float32).max):
+            raise ValueError(
+                "Input y contains a value too large for dtype('float32'), in which "
+                "the network trains; scale y (e.g. with TransformedTargetRegressor)."
+            )
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some values of y are negative; loss='poisson' requires y >= 0."

@@ -36,8 +36,34 @@ def _instances():
         yield cls(**FAST_PARAMS.get(cls.__name__, {}))
 
 
-#: Checks that cannot pass, each with its reason. Empty by design.
-EXPECTED_FAILED_CHECKS = {}
+_PERCEPTRON_WEIGHTS = (
+    "The perceptron rule makes one update per misclassified sample, so a weight "
+    "of w scales that single update by w, while w repeated copies update once "
+    "and the later copies may already be classified correctly (x=1, y=0: weight "
+    "2 gives w=-2, two copies give w=-1). scikit-learn lists the same checks as "
+    "expected failures of its Perceptron."
+)
+
+_FLOAT32_WEIGHTS = (
+    "Keras trains in float32: weighted and repeated fits agree to float32 "
+    "rounding (max. difference ~2e-7; tests/test_mlp.py asserts the equivalence "
+    "to 1e-5), but the check compares with rtol=1e-7, below float32's epsilon."
+)
+
+#: Checks that cannot pass, each with its mathematical reason.
+EXPECTED_FAILED_CHECKS = {
+    **{
+        name: {
+            "check_sample_weight_equivalence_on_dense_data": _FLOAT32_WEIGHTS,
+            "check_sample_weight_equivalence_on_sparse_data": _FLOAT32_WEIGHTS,
+        }
+        for name in ("MLPKerasClassifier", "MLPKerasRegressor")
+    },
+    "StepPerceptron": {
+        "check_sample_weight_equivalence_on_dense_data": _PERCEPTRON_WEIGHTS,
+        "check_sample_weight_equivalence_on_sparse_data": _PERCEPTRON_WEIGHTS,
+    },
+}
 
 
 @parametrize_with_checks(
@@ -50,6 +76,8 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("estimator", list(_instances()), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "estimator", list(_instances()), ids=lambda e: type(e).__name__
+)
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)
