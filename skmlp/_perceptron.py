@@ -15,8 +15,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _rule
 from ._targets import encode_classification_targets, fit_transaction, sample_weights
+
+
+def _rule():
+    """The compiled rule; Numba is imported on the first fit, not with skmlp."""
+    from . import _rule
+
+    return _rule
 
 
 class StepPerceptron(ClassifierMixin, BaseEstimator):
@@ -246,6 +252,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit(self, X, y, sample_weight, classes, *, partial, reuse):
+        _check_not_nd(X)
         X, y = validate_data(
             self,
             X,
@@ -273,9 +280,9 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
             )
         sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
         if reuse:
-            state = _rule.copy_state(self._state)
+            state = _rule().copy_state(self._state)
         else:
-            state = _rule.new_state(T.shape[1], X.shape[1])
+            state = _rule().new_state(T.shape[1], X.shape[1])
         rng = check_random_state(self.random_state)
         n_epochs = 1 if partial else self.max_iter
         errors, converged, exhausted = self._epochs(X, T, sw, state, rng, n_epochs)
@@ -285,7 +292,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         self.errors_, self.converged_ = errors, converged
         self.n_iter_, self.t_ = len(errors), state["t"]
         if self.average:
-            self.coef_, self.intercept_ = _rule.averaged(state)
+            self.coef_, self.intercept_ = _rule().averaged(state)
         else:
             self.coef_, self.intercept_ = state["W"].copy(), state["b"].copy()
         return exhausted
@@ -311,7 +318,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         n_weighted = np.count_nonzero(sw)
         for epoch in range(n_epochs):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
-            n_err = _rule.run_epoch(
+            n_err = _rule().run_epoch(
                 X,
                 T,
                 sw,
@@ -348,6 +355,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
             One column per unit; 1-D for binary targets.
         """
         check_is_fitted(self)
+        _check_not_nd(X)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         z = np.asarray(X @ self.coef_.T) + self.intercept_
         return z.ravel() if self._kind == "binary" else z
@@ -391,3 +399,13 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         from ._keras import perceptron_model
 
         return perceptron_model(self.coef_, self.intercept_, self.step)
+
+
+def _check_not_nd(X):
+    """A clear error for images and other arrays of more than 2 dimensions."""
+    if (getattr(X, "ndim", None) or 0) >= 3:
+        raise ValueError(
+            f"X has shape {np.shape(X)}, but StepPerceptron takes 2-D input; "
+            "reshape images to (n_samples, n_features), e.g. "
+            "X.reshape(len(X), -1)."
+        )
