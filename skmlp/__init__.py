@@ -5,9 +5,16 @@ scikit-learn's MLPs, trained by Keras 3; ``StepPerceptron`` is the textbook
 perceptron. Importing skmlp does not import TensorFlow: that happens on first use.
 """
 
+from ._display import HistoryDisplay
 from ._mlp_estimators import MLPKerasClassifier, MLPKerasRegressor
 from ._perceptron import StepPerceptron
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPKerasClassifier", "MLPKerasRegressor", "StepPerceptron", "__version__"]
+__all__ = [
+    "HistoryDisplay",
+    "MLPKerasClassifier",
+    "MLPKerasRegressor",
+    "StepPerceptron",
+    "__version__",
+]

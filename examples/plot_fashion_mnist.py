@@ -1,0 +1,197 @@
+"""
+==============================================================
+An image classifier: Fashion MNIST with an MLPKerasClassifier
+==============================================================
+
+The chapter's image classifier, the scikit-learn way. The book builds a
+``keras.Sequential`` model of two hidden ReLU layers (300 and 100 units),
+compiles it with SGD and a learning rate of 0.01, trains it for 30 epochs
+with a validation set, and plots the learning curves. Here the same network is
+one estimator, :class:`~skmlp.MLPKerasClassifier`, with scikit-learn's
+parameter names; the Keras model is still there, as ``model_``.
+
+The data set is downloaded by ``keras.datasets.fashion_mnist.load_data()``.
+Where that is impossible (no network), the example says so and uses
+scikit-learn's 8x8 digits instead, which ship with scikit-learn. To use a copy
+of Fashion MNIST saved earlier, run the script with ``--data PATH`` to an
+``.npz`` file holding ``x_train``, ``y_train``, ``x_test`` and ``y_test``.
+"""
+
+# %%
+# Setup
+# -----
+import argparse
+import contextlib
+import io
+import os
+import warnings
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
+
+from sklearn.exceptions import ConvergenceWarning
+
+# The networks train for a fixed, small number of epochs on purpose: do not
+# warn that they have not converged.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from skmlp import HistoryDisplay, MLPKerasClassifier
+
+parser = argparse.ArgumentParser(description="Fashion MNIST with MLPKerasClassifier")
+parser.add_argument("--data", help="a local fashion_mnist .npz file")
+args, _ = parser.parse_known_args()
+
+# %%
+# Loading the data
+# ----------------
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+
+
+def load_fashion_mnist(path=None):
+    """``((X_train, y_train), (X_test, y_test))`` from ``path`` or Keras."""
+    if path is not None:
+        with np.load(path) as data:
+            return (
+                (data["x_train"], data["y_train"]),
+                (data["x_test"], data["y_test"]),
+            )
+    import keras
+
+    # Keras prints its download progress: keep the output to our own lines.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return keras.datasets.fashion_mnist.load_data()
+
+
+try:
+    (X_train_full, y_train_full), (X_test, y_test) = load_fashion_mnist(args.data)
+    class_names, pixel_max, n_valid = FASHION_CLASSES, 255.0, 5000
+    dataset = "Fashion MNIST"
+except Exception:
+    if args.data is not None:
+        raise  # a file that was asked for must load
+    print(
+        "Fashion MNIST cannot be downloaded here (no network access), so this "
+        "example uses scikit-learn's digits (sklearn.datasets.load_digits) "
+        "instead."
+    )
+    digits = load_digits()
+    X_train_full, X_test, y_train_full, y_test = train_test_split(
+        digits.images,
+        digits.target,
+        test_size=0.25,
+        stratify=digits.target,
+        random_state=42,
+    )
+    class_names, pixel_max, n_valid = [str(d) for d in range(10)], 16.0, 300
+    dataset = "digits"
+
+print(
+    f"{dataset}: X_train_full {X_train_full.shape} {X_train_full.dtype}, "
+    f"X_test {X_test.shape}"
+)
+
+# %%
+# The first images of the training set form the validation set (5,000 for
+# Fashion MNIST), and the pixel intensities are scaled to 0-1. An MLP takes
+# one row of features per sample, so each image becomes a row of pixels:
+# ``reshape(n, 784)`` (the book's ``Flatten`` layer).
+X_valid = X_train_full[:n_valid] / pixel_max
+X_train = X_train_full[n_valid:] / pixel_max
+y_valid, y_train = y_train_full[:n_valid], y_train_full[n_valid:]
+X_test = X_test / pixel_max
+image_shape = X_train.shape[1:]
+
+if QUICK and len(X_train) > 5000:
+    X_train, y_train = X_train[:5000], y_train[:5000]
+
+print("The first training image is a", class_names[y_train[0]])
+
+fig, axes = plt.subplots(4, 10, figsize=(10, 4.6), layout="constrained")
+for ax, image, label in zip(axes.ravel(), X_train, y_train):
+    ax.imshow(image, cmap="binary")
+    ax.set_title(class_names[label], fontsize=8)
+    ax.axis("off")
+
+n_pixels = int(np.prod(image_shape))
+X_train = X_train.reshape(len(X_train), n_pixels)
+X_valid = X_valid.reshape(len(X_valid), n_pixels)
+X_test = X_test.reshape(len(X_test), n_pixels)
+print("X_train", X_train.shape, "X_valid", X_valid.shape, "X_test", X_test.shape)
+
+# %%
+# The classifier
+# --------------
+# Two hidden ReLU layers of 300 and 100 units, and SGD with a learning rate of
+# 0.01 (with scikit-learn's defaults: Nesterov momentum 0.9 and minibatches of
+# 200). The softmax output layer and the cross-entropy loss follow from the
+# target. ``validation_data`` is evaluated after every epoch, as in Keras.
+clf = MLPKerasClassifier(
+    hidden_layer_sizes=(300, 100),
+    activation="relu",
+    solver="sgd",
+    learning_rate_init=0.01,
+    max_iter=3 if QUICK else 30,
+    random_state=42,
+)
+clf.fit(X_train, y_train, validation_data=(X_valid, y_valid))
+
+# %%
+# The Keras model is ``model_``: its summary, its layers, and their weights.
+# The input layer is not a layer of ``model_.layers``, so ``layers[1]`` is the
+# second hidden layer, of 100 units.
+clf.model_.summary()
+print([layer.name for layer in clf.model_.layers])
+hidden2 = clf.model_.layers[1]
+weights, biases = hidden2.get_weights()
+print(f"{hidden2.name}: weights {weights.shape}, biases {biases.shape}")
+print(
+    "The same arrays, scikit-learn style:",
+    clf.coefs_[1].shape,
+    clf.intercepts_[1].shape,
+)
+
+# %%
+# Learning curves
+# ---------------
+# ``history_`` holds Keras's per-epoch loss and accuracy, on the training set
+# and on the validation set; :class:`~skmlp.HistoryDisplay` draws them,
+# validation dashed.
+display = HistoryDisplay.from_estimator(clf, name=f"{dataset}: learning curves")
+display.ax_.grid(True)
+display.ax_.set_ylim(0, max(1, max(clf.history_["loss"][-1], 0) * 1.1))
+
+# %%
+# Evaluation on the test set
+# --------------------------
+print(f"Test accuracy: {clf.score(X_test, y_test):.3f}")
+
+# %%
+# Predictions for three new images: the probability of each class, rounded to
+# two decimals, and the most likely class.
+X_new = X_test[:3]
+print(clf.predict_proba(X_new).round(2))
+y_pred = clf.predict(X_new)
+print("predicted:", np.array(class_names)[y_pred])
+print("true:     ", np.array(class_names)[y_test[:3]])
+
+fig, axes = plt.subplots(1, 3, figsize=(6, 2.4), layout="constrained")
+for ax, image, pred in zip(axes, X_new, y_pred):
+    ax.imshow(image.reshape(image_shape), cmap="binary")
+    ax.set_title(class_names[pred])
+    ax.axis("off")
+plt.show()
