@@ -4,6 +4,7 @@ The concrete estimators (``_mlp_estimators.py``) only encode targets and decode
 predictions. All Keras work is delegated to ``_keras``, imported on first use.
 """
 
+import threading
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -34,6 +35,8 @@ KERAS_SOLVERS |= {"rmsprop", "ftrl", "lion", "lamb"}
 ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | set(_forward.ACTIVATIONS)
 #: Up to this many rows, predictions take the NumPy forward pass.
 NUMPY_PREDICT_MAX_ROWS = 512
+#: Serializes rebuilding the Keras model of an unpickled estimator.
+_BUILD_LOCK = threading.RLock()
 _SKLEARN_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
 
 
@@ -402,6 +405,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             k: old_history.get(k, []) + v for k, v in history.items()
         }
         self.loss_curve_ = prev.get("loss_curve_", []) + state["loss_curve"]
+        self.loss_ = self.loss_curve_[-1]
         self._best_loss = state["best_loss"]
         self._best_validation_score = state["best_validation_score"]
         self._no_improvement_count = state["no_improvement"]
@@ -418,18 +422,23 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         self.out_activation_ = _SKLEARN_NAMES.get(out, out)
 
     def _store_weights(self, weights):
-        """Cache the weights as NumPy arrays (pickling, the NumPy forward pass)."""
-        self._model_weights = weights
+        """Cache the weights as NumPy arrays (pickling, the NumPy forward pass).
+
+        Every attribute is computed first and then assigned its final value:
+        a prediction running in another thread never sees a transient one.
+        """
         dense = [layer for layer in self._model.layers if _is_dense(layer)]
-        self._activations = None
+        activations = None
         if len(dense) == len(self._model.layers) and 2 * len(dense) == len(weights):
-            self.coefs_, self.intercepts_ = weights[0::2], weights[1::2]
+            coefs, intercepts = weights[0::2], weights[1::2]
             names = [layer.activation.__name__ for layer in dense]
             if all(name in _forward.ACTIVATIONS for name in names):
-                self._activations = names
+                activations = names
         else:
-            self.coefs_ = [np.asarray(layer.kernel) for layer in dense]
-            self.intercepts_ = [np.asarray(layer.bias) for layer in dense]
+            coefs = [np.asarray(layer.kernel) for layer in dense]
+            intercepts = [np.asarray(layer.bias) for layer in dense]
+        self._model_weights = weights
+        self.coefs_, self.intercepts_, self._activations = coefs, intercepts, activations
         self._weights_stale = False
 
     # -- the live Keras model --------------------------------------------------
@@ -451,15 +460,18 @@ class _BaseMLPKeras(BaseEstimator, ABC):
 
     def _live_model(self):
         if self.__dict__.get("_model") is None:
-            from . import _keras
+            # Threads predicting on a freshly unpickled estimator build it once.
+            with _BUILD_LOCK:
+                if self.__dict__.get("_model") is None:
+                    from . import _keras
 
-            spec = self._spec
-            model = self._build_model(self.n_features_in_, spec["n_outputs"],
-                                      spec["out_activation"])
-            model.set_weights(self._model_weights)
-            _keras.compile_model(model, self.get_params(), spec["kind"], spec["loss"],
-                                 self._batch_size)
-            self._model = model
+                    spec = self._spec
+                    model = self._build_model(self.n_features_in_, spec["n_outputs"],
+                                              spec["out_activation"])
+                    model.set_weights(self._model_weights)
+                    _keras.compile_model(model, self.get_params(), spec["kind"],
+                                         spec["loss"], self._batch_size)
+                    self._model = model
         return self._model
 
     # -- predict -----------------------------------------------------------------
@@ -481,13 +493,15 @@ class _BaseMLPKeras(BaseEstimator, ABC):
     # -- persistence ---------------------------------------------------------
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: BaseEstimator returns the instance's own __dict__, which
+        # pickling must not change (the live model stays with the estimator).
+        state = dict(super().__getstate__())
         if state.get("_model") is not None:
             from . import _keras
 
             if state.get("_weights_stale"):
                 self._store_weights(_keras.get_weights(self._model))
-                state = super().__getstate__()
+                state = dict(super().__getstate__())
             state["_model"] = None
         state.pop("_lock", None)
         state["_skmlp_version"] = _version()

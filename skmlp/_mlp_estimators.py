@@ -76,7 +76,9 @@ _SHARED_ATTRIBUTES = """\
         ``model_.layers``, ``get_weights``).
     history_ : dict of list
         Per-epoch values reported by Keras: "loss", the score metric and their
-        "val_" counterparts when validating.
+        ``val_`` counterparts when validating.
+    loss_ : float
+        The training loss of the last epoch (including the L2 penalty).
     loss_curve_ : list of float
         The training loss of every epoch (including the L2 penalty).
     best_loss_ : float or None
@@ -101,7 +103,7 @@ _SHARED_ATTRIBUTES = """\
         Name of the output activation.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Names of the features, defined only when X has string column names."""
 
 
@@ -422,6 +424,7 @@ default="squared_error"
 
     def __init__(
         self,
+        loss="squared_error",
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
@@ -446,7 +449,6 @@ default="squared_error"
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        loss="squared_error",
         huber_delta=1.0,
         output_activation=None,
         callbacks=None,

@@ -15,7 +15,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._targets import encode_classification_targets, fit_transaction, sample_weights
+from ._targets import (
+    check_pickled_version,
+    encode_classification_targets,
+    fit_transaction,
+    pickled_state,
+    sample_weights,
+)
 
 
 def _rule():
@@ -94,7 +100,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         Whether the last epoch passed with no error.
     n_features_in_ : int
         The number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         The feature names, defined only when X has string column names.
 
     See Also
@@ -177,6 +183,12 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
         return tags
+
+    def __getstate__(self):
+        return pickled_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(check_pickled_version(self, state))
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -122,9 +122,9 @@ def test_regressor_outputs_and_1d_shapes():
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, (150, 3))
     Y = np.column_stack([X.sum(1), X[:, 0] - X[:, 1]])
-    reg = _quiet_fit(MLPKerasRegressor((16,), max_iter=20, random_state=0), X, Y)
+    reg = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0), X, Y)
     assert reg.predict(X).shape == (150, 2) and reg.n_outputs_ == 2
-    reg1 = _quiet_fit(MLPKerasRegressor((16,), max_iter=20, random_state=0), X, Y[:, 0])
+    reg1 = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0), X, Y[:, 0])
     assert reg1.predict(X).shape == (150,)
     assert reg1.out_activation_ == "identity"
 
@@ -190,7 +190,7 @@ def test_robust_losses_resist_outliers():
     y_dirty[:30] += 50
     errors = {}
     for loss in ["squared_error", "absolute_error", "huber"]:
-        reg = _quiet_fit(MLPKerasRegressor((16,), loss=loss, learning_rate_init=0.03,
+        reg = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(16,), loss=loss, learning_rate_init=0.03,
                                            max_iter=60, random_state=0), X, y_dirty)
         errors[loss] = np.median(np.abs(reg.predict(X[30:]) - y[30:]))
     assert errors["absolute_error"] < errors["squared_error"]
@@ -201,7 +201,7 @@ def test_softplus_output_is_never_negative():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 3))
     y = np.exp(X[:, 0])
-    reg = _quiet_fit(MLPKerasRegressor((8,), output_activation="softplus",
+    reg = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(8,), output_activation="softplus",
                                        max_iter=20, random_state=0), X, y)
     assert reg.predict(rng.normal(scale=10, size=(1000, 3))).min() >= 0
     assert reg.out_activation_ == "softplus"
@@ -292,3 +292,24 @@ def test_model_summary_is_available(small_clf, capsys):
     clf.model_.summary()
     out = capsys.readouterr().out
     assert "hidden_1" in out and "output" in out
+
+
+def test_signatures_match_scikit_learn():
+    """Positional and keyword parameters line up with scikit-learn's MLPs."""
+    import inspect
+
+    from sklearn.neural_network import MLPClassifier
+
+    for ours, theirs in [(MLPKerasClassifier, MLPClassifier),
+                         (MLPKerasRegressor, MLPRegressor)]:
+        ours_params = inspect.signature(ours).parameters
+        for name, param in inspect.signature(theirs).parameters.items():
+            assert name in ours_params, name
+            assert ours_params[name].kind == param.kind, name
+            if name != "verbose":  # scikit-learn's False is our 0
+                assert ours_params[name].default == param.default, name
+
+
+def test_loss_attribute_is_the_last_epoch(small_clf):
+    clf, _, _ = small_clf
+    assert clf.loss_ == clf.loss_curve_[-1]
