@@ -40,10 +40,50 @@ def _quiet_stderr():
         os.close(devnull)
 
 
+def tf_thread_count(environ=os.environ):
+    """The thread count skmlp gives TensorFlow when it starts, or None.
+
+    ``SKMLP_TF_THREADS`` first (``0`` leaves TensorFlow's defaults), else
+    ``OMP_NUM_THREADS``, which joblib sets in each of its worker processes to
+    ``cpu_count() // n_jobs``: ``GridSearchCV(n_jobs=k)`` then runs k fits
+    side by side without oversubscribing the cores. ``TF_NUM_INTRAOP_THREADS``
+    or ``TF_NUM_INTEROP_THREADS`` in the environment are TensorFlow's own
+    settings and take precedence: skmlp then configures nothing.
+    """
+    if "TF_NUM_INTRAOP_THREADS" in environ or "TF_NUM_INTEROP_THREADS" in environ:
+        return None
+    for name in ("SKMLP_TF_THREADS", "OMP_NUM_THREADS"):
+        value = environ.get(name, "").strip()
+        if value:
+            try:
+                n = int(value)
+            except ValueError:
+                return None
+            return n if n > 0 else None
+    return None
+
+
+def _configure_threads(n):
+    """Cap TensorFlow's thread pools at ``n`` threads each.
+
+    The one change skmlp makes to TensorFlow's global configuration, at its
+    first import and before any op runs (TensorFlow fixes its pools then);
+    fitting never changes global state. Skipped if TensorFlow already started.
+    """
+    if n is None:
+        return
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(n)
+    except RuntimeError:  # TensorFlow was initialised before skmlp imported it
+        pass
+
+
 with _quiet_stderr():
     import keras
     import tensorflow as tf
 
+    _configure_threads(tf_thread_count())
     tf.config.list_physical_devices()
     tf.constant(0.0)
 
@@ -375,7 +415,8 @@ def training_state(model):
     optimizer = model.optimizer
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
-    return model.get_weights(), [np.array(v) for v in optimizer.variables]
+    values = [np.array(v.numpy(), copy=True) for v in optimizer.variables]
+    return model.get_weights(), values
 
 
 def restore_training_state(model, state):

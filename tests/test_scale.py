@@ -1,0 +1,85 @@
+"""Scaling out: many fits in parallel (joblib's processes, a Dask cluster),
+data-parallel training (tf.distribute), and data larger than memory.
+
+Each parallel search must give exactly the scores of the same search run one
+fit after the other: the fits are seeded and independent of where they run.
+"""
+
+import numpy as np
+import pytest
+from joblib import Parallel, delayed
+from numpy.testing import assert_allclose
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
+
+from skmlp import MLPKerasClassifier
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning"
+)
+
+X, Y = make_classification(n_samples=120, n_features=6, n_informative=4,
+                           n_classes=3, random_state=0)
+GRID = {"alpha": [1e-4, 1e-1], "hidden_layer_sizes": [(4,), (8,)]}  # 4 candidates
+
+
+def _search(n_jobs):
+    est = MLPKerasClassifier(max_iter=15, random_state=0)
+    return GridSearchCV(est, GRID, cv=2, n_jobs=n_jobs).fit(X, Y)
+
+
+@pytest.fixture(scope="module")
+def sequential_scores():
+    return _search(1).cv_results_["mean_test_score"]
+
+
+def _worker_threads():
+    import os
+
+    from skmlp import _keras
+
+    tf = _keras.tf
+    return (os.environ.get("OMP_NUM_THREADS"),
+            tf.config.threading.get_intra_op_parallelism_threads(),
+            tf.config.threading.get_inter_op_parallelism_threads())
+
+
+def test_tf_thread_count_from_environment():
+    from skmlp._keras import tf_thread_count
+
+    assert tf_thread_count({}) is None
+    assert tf_thread_count({"OMP_NUM_THREADS": "2"}) == 2
+    assert tf_thread_count({"OMP_NUM_THREADS": "2", "SKMLP_TF_THREADS": "3"}) == 3
+    assert tf_thread_count({"OMP_NUM_THREADS": "2", "SKMLP_TF_THREADS": "0"}) is None
+    assert tf_thread_count({"OMP_NUM_THREADS": "x"}) is None
+    assert tf_thread_count({"OMP_NUM_THREADS": "2",
+                            "TF_NUM_INTRAOP_THREADS": "4"}) is None
+
+
+def test_loky_workers_cap_tensorflow_threads():
+    """joblib gives each of n_jobs workers cpu_count() // n_jobs threads;
+    TensorFlow, started in the worker by skmlp, uses that many."""
+    got = Parallel(n_jobs=2)(delayed(_worker_threads)() for _ in range(2))
+    for omp, intra, inter in got:
+        assert omp is not None
+        assert intra == inter == int(omp)
+
+
+def test_grid_search_n_jobs_2_equals_sequential(sequential_scores):
+    search = _search(2)
+    assert_allclose(search.cv_results_["mean_test_score"], sequential_scores)
+
+
+def test_grid_search_on_dask_cluster_equals_sequential(sequential_scores):
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+    from joblib import parallel_config
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                     host="127.0.0.1", dashboard_address=None) as cluster,
+        Client(cluster),
+        parallel_config(backend="dask"),
+    ):
+        search = _search(-1)
+    assert_allclose(search.cv_results_["mean_test_score"], sequential_scores)
