@@ -283,10 +283,46 @@ def compile_model(model, p, kind, loss_kind, batch_size):
         optimizer=make_optimizer(p, batch_size),
         loss=loss,
         metrics=[score_metric(kind)],
-        steps_per_execution=STEPS_PER_EXECUTION,
+        # Keras's multi-step loop fails under a tf.distribute strategy.
+        steps_per_execution=1 if tf.distribute.has_strategy() else STEPS_PER_EXECUTION,
         jit_compile=False,
     )
     return model
+
+
+# -- distribution -------------------------------------------------------------
+
+_STRATEGIES = {
+    "mirrored": lambda: tf.distribute.MirroredStrategy(),
+    "multi_worker": lambda: tf.distribute.MultiWorkerMirroredStrategy(),
+}
+
+
+def make_strategy(distribution):
+    """The ``tf.distribute.Strategy`` of the ``distribution`` parameter, or None.
+
+    A name or a zero-argument callable makes a new strategy each time (they
+    are picklable specs); a strategy instance is used as is.
+    """
+    if distribution is None:
+        return None
+    if isinstance(distribution, str):
+        return _STRATEGIES[distribution]()
+    if isinstance(distribution, tf.distribute.Strategy):
+        return distribution
+    strategy = distribution()
+    if not isinstance(strategy, tf.distribute.Strategy):
+        raise TypeError(
+            "distribution must return a tf.distribute.Strategy when called; "
+            f"it returned a {type(strategy).__name__}."
+        )
+    return strategy
+
+
+def strategy_scope(distribution):
+    """The scope to build and compile the model in (a no-op for None)."""
+    strategy = make_strategy(distribution)
+    return contextlib.nullcontext() if strategy is None else strategy.scope()
 
 
 # -- training -----------------------------------------------------------------

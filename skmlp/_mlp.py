@@ -17,7 +17,7 @@ from sklearn.exceptions import (
     InconsistentVersionWarning,
     NotFittedError,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     check_is_fitted,
     check_random_state,
@@ -84,6 +84,12 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "callbacks": [list, None],
+        "distribution": [
+            None,
+            StrOptions({"mirrored", "multi_worker"}),
+            callable,
+            HasMethods(["scope"]),
+        ],
     }
 
     @abstractmethod
@@ -114,6 +120,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         n_iter_no_change=10,
         max_fun=15000,
         callbacks=None,
+        distribution=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -139,6 +146,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.callbacks = callbacks
+        self.distribution = distribution
 
     # -- hooks of the concrete estimators --------------------------------------
 
@@ -261,7 +269,11 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             model = self._live_model()
             before = _keras.training_state(model)
         else:
-            model = self._build_model(X.shape[1], spec["n_outputs"], spec["out_activation"])
+            with _keras.strategy_scope(self.distribution):
+                model = self._build_model(
+                    X.shape[1], spec["n_outputs"], spec["out_activation"]
+                )
+                _keras.compile_model(model, p, spec["kind"], spec["loss"], batch_size)
             if reuse:
                 # A warm-started fit trains a copy of the network with a fresh
                 # optimizer built from the current parameters (as scikit-learn
@@ -269,7 +281,6 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 self._set_warm_weights(model)
             else:
                 self._init_weights(model, hidden, X.shape[1], spec["n_outputs"], rng)
-            _keras.compile_model(model, p, spec["kind"], spec["loss"], batch_size)
             before = None
         seed = int(rng.randint(np.iinfo(np.int32).max))
         state = self._stopping_state(reuse, early_stopping)
@@ -466,11 +477,13 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                     from . import _keras
 
                     spec = self._spec
-                    model = self._build_model(self.n_features_in_, spec["n_outputs"],
-                                              spec["out_activation"])
+                    with _keras.strategy_scope(self.distribution):
+                        model = self._build_model(self.n_features_in_,
+                                                  spec["n_outputs"],
+                                                  spec["out_activation"])
+                        _keras.compile_model(model, self.get_params(), spec["kind"],
+                                             spec["loss"], self._batch_size)
                     model.set_weights(self._model_weights)
-                    _keras.compile_model(model, self.get_params(), spec["kind"],
-                                         spec["loss"], self._batch_size)
                     self._model = model
         return self._model
 

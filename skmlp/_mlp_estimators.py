@@ -68,7 +68,18 @@ _SHARED_PARAMETERS = """\
         Accepted for compatibility with scikit-learn; only its "lbfgs" solver
         uses it.
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks, run after skmlp's own."""
+        Extra Keras callbacks, run after skmlp's own.
+    distribution : {"mirrored", "multi_worker"}, callable, tf.distribute.Strategy \
+or None, default=None
+        Data-parallel training: the model is built and compiled inside this
+        ``tf.distribute`` strategy's scope, and Keras splits each batch over
+        its replicas. "mirrored" is ``tf.distribute.MirroredStrategy()`` (the
+        local GPUs, or logical devices), "multi_worker" is
+        ``tf.distribute.MultiWorkerMirroredStrategy()`` (workers described by
+        ``TF_CONFIG``); a zero-argument callable returns a strategy. A string
+        or a picklable callable keeps the estimator clonable and picklable; a
+        strategy instance works for fitting but not for ``clone`` or pickles.
+        None trains on TensorFlow's default device."""
 
 _SHARED_ATTRIBUTES = """\
     model_ : keras.Model
@@ -198,6 +209,7 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
         max_fun=15000,
         class_weight=None,
         callbacks=None,
+        distribution=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -224,6 +236,7 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
             callbacks=callbacks,
+            distribution=distribution,
         )
         self.class_weight = class_weight
 
@@ -452,6 +465,7 @@ default="squared_error"
         huber_delta=1.0,
         output_activation=None,
         callbacks=None,
+        distribution=None,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes,
@@ -478,6 +492,7 @@ default="squared_error"
             n_iter_no_change=n_iter_no_change,
             max_fun=max_fun,
             callbacks=callbacks,
+            distribution=distribution,
         )
         self.loss = loss
         self.huber_delta = huber_delta

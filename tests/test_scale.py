@@ -83,3 +83,56 @@ def test_grid_search_on_dask_cluster_equals_sequential(sequential_scores):
     ):
         search = _search(-1)
     assert_allclose(search.cv_results_["mean_test_score"], sequential_scores)
+
+
+# -- data-parallel training (tf.distribute) --------------------------------------
+
+_MIRRORED = r"""
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(
+    cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import pickle
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from skmlp import MLPKerasClassifier
+X, y = load_digits(return_X_y=True)
+X = StandardScaler().fit_transform(X)
+Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0, stratify=y)
+kw = dict(hidden_layer_sizes=(32,), max_iter=15, batch_size=64, random_state=0)
+single = MLPKerasClassifier(**kw).fit(Xtr, ytr)
+mirrored = MLPKerasClassifier(distribution="mirrored", **kw).fit(Xtr, ytr)
+assert mirrored.model_.distribute_strategy.num_replicas_in_sync == 2
+copy = pickle.loads(pickle.dumps(mirrored))
+assert (copy.predict(Xte) == mirrored.predict(Xte)).all()
+print("ACC", single.score(Xte, yte), mirrored.score(Xte, yte), len(mirrored.loss_curve_))
+"""
+
+
+def _run_python(code, env=None, timeout=120):
+    import os
+    import subprocess
+    import sys
+
+    full_env = {**os.environ, **(env or {})}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_mirrored_strategy_matches_single_device_accuracy():
+    out = _run_python(_MIRRORED)
+    line = [w for w in out.splitlines() if w.startswith("ACC")][-1].split()
+    single, mirrored = float(line[1]), float(line[2])
+    assert abs(single - mirrored) <= 0.02, (single, mirrored)
+    assert int(line[3]) == 15
+
+
+def test_distribution_spec_is_a_parameter():
+    from sklearn.base import clone
+
+    est = MLPKerasClassifier(distribution="mirrored")
+    assert clone(est).get_params()["distribution"] == "mirrored"
