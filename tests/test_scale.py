@@ -136,3 +136,29 @@ def test_distribution_spec_is_a_parameter():
 
     est = MLPKerasClassifier(distribution="mirrored")
     assert clone(est).get_params()["distribution"] == "mirrored"
+
+
+# -- data larger than memory ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_partial_fit_over_memmap_chunks_matches_fit(tmp_path):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    Xd, yd = load_digits(return_X_y=True)
+    Xd = StandardScaler().fit_transform(Xd).astype(np.float32)
+    Xtr, Xte, ytr, yte = train_test_split(Xd, yd, random_state=0, stratify=yd)
+    path = tmp_path / "X.f32"
+    Xtr.tofile(path)
+    Xmm = np.memmap(path, dtype=np.float32, mode="r").reshape(-1, Xd.shape[1])
+    kw = dict(hidden_layer_sizes=(32,), batch_size=64, random_state=0)
+    whole = MLPKerasClassifier(max_iter=20, n_iter_no_change=100, **kw).fit(Xtr, ytr)
+    chunked = MLPKerasClassifier(**kw)
+    classes = np.unique(yd)
+    for _ in range(20):
+        for start in range(0, len(Xmm), 256):
+            chunked.partial_fit(np.asarray(Xmm[start:start + 256]),
+                                ytr[start:start + 256], classes=classes)
+    assert abs(whole.score(Xte, yte) - chunked.score(Xte, yte)) <= 0.02
