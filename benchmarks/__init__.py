@@ -1,0 +1,1 @@
+"""skmlp's benchmark suite: ``python -m benchmarks [--quick]``."""
