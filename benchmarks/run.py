@@ -264,8 +264,10 @@ def bench_fit(ctx):
     log(f"[fit] {len(X):,} x {N_FEATURES} rows, {epochs} epochs, batch 32, {reps} reps")
     # One untimed warm-up fit of each on 640 rows: one-time costs (TensorFlow's
     # runtime, first-use imports) are not charged to whoever runs first.
-    results = {k: {"times": [], "cpu": [], "accs": [], "error": None}
-               for k, *_ in FIT_CONTENDERS}
+    results = {
+        k: {"times": [], "cpu": [], "accs": [], "error": None}
+        for k, *_ in FIT_CONTENDERS
+    }
     for key, label, fit, _ in FIT_CONTENDERS:
         try:
             with warnings.catch_warnings(), _quiet_fds():
@@ -278,9 +280,10 @@ def bench_fit(ctx):
                 traceback.print_exc()
     models = {}
     for rep in range(reps):
-        order = FIT_CONTENDERS[rep % len(FIT_CONTENDERS):] + FIT_CONTENDERS[
-            : rep % len(FIT_CONTENDERS)
-        ]
+        order = (
+            FIT_CONTENDERS[rep % len(FIT_CONTENDERS) :]
+            + FIT_CONTENDERS[: rep % len(FIT_CONTENDERS)]
+        )
         for key, label, fit, accuracy in order:
             r = results[key]
             if r["error"]:
@@ -300,8 +303,10 @@ def bench_fit(ctx):
             r["cpu"].append(cpu)
             r["accs"].append(acc)
             models[key] = model
-            log(f"  rep {rep + 1}/{reps} {label:34s} {dt:7.2f} s (CPU {cpu:6.2f} s)"
-                f"  acc {acc:.4f}")
+            log(
+                f"  rep {rep + 1}/{reps} {label:34s} {dt:7.2f} s (CPU {cpu:6.2f} s)"
+                f"  acc {acc:.4f}"
+            )
     ctx["models"] = models
     ctx["fit"] = results
     return results
@@ -325,9 +330,8 @@ def _ensure_models(ctx):
     return models
 
 
-def per_call(fn, *, min_calls, max_calls, budget_s, warm=3):
-    for _ in range(warm):
-        fn()
+def timed_calls(fn, *, min_calls, max_calls, budget_s):
+    """Call ``fn`` at least ``min_calls`` times, then more within the budget."""
     times, start = [], time.perf_counter()
     while len(times) < max_calls and (
         len(times) < min_calls or time.perf_counter() - start < budget_s
@@ -335,63 +339,86 @@ def per_call(fn, *, min_calls, max_calls, budget_s, warm=3):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return median(times), len(times)
+    return times
+
+
+#: Latency and throughput are measured in this many rounds, every contender
+#: once per round, so that a burst of load on the machine hits them alike.
+PREDICT_ROUNDS = 5
 
 
 def bench_predict(ctx):
     models = _ensure_models(ctx)
     _, _, Xte, _ = ctx["data"]
     quick = ctx["quick"]
-    X1, X10, X10k = Xte[:1], Xte[:10], Xte[:10_000]
+    inputs = {"1": Xte[:1], "10": Xte[:10], "10k": Xte[:10_000]}
     log("[predict] predict_proba latency (1, 10 rows) and 10,000-row throughput")
     calls = {}
     if "skmlp" in models:
         calls["skmlp"] = ("skmlp predict_proba", models["skmlp"].predict_proba)
     if "sklearn" in models:
-        calls["sklearn"] = ("sklearn MLPClassifier predict_proba",
-                            models["sklearn"].predict_proba)
+        calls["sklearn"] = (
+            "sklearn MLPClassifier predict_proba",
+            models["sklearn"].predict_proba,
+        )
     if "keras" in models:
         m = models["keras"]
-        calls["keras"] = ("plain Keras model.predict",
-                          lambda X: m.predict(X, verbose=0))
-        calls["keras_call"] = ("plain Keras model(X) (direct call, info)",
-                               lambda X: np.asarray(m(X, training=False)))
+        calls["keras"] = (
+            "plain Keras model.predict",
+            lambda X: m.predict(X, verbose=0),
+        )
+        calls["keras_call"] = (
+            "plain Keras model(X) (direct call, info)",
+            lambda X: np.asarray(m(X, training=False)),
+        )
     if "scikeras" in models:
         calls["scikeras"] = ("scikeras predict_proba", models["scikeras"].predict_proba)
-    results = {}
-    budget = 0.5 if quick else 2.0
+    budget = (0.5 if quick else 2.0) / PREDICT_ROUNDS  # per contender, size, round
+    min_calls = (10 if quick else 20) // PREDICT_ROUNDS
+    results = {key: {"label": label} for key, (label, _) in calls.items()}
+    times = {key: {size: [] for size in inputs} for key in calls}
     notes = []
-    for key, (label, fn) in calls.items():
-        r = {"label": label}
+    for key, (label, fn) in calls.items():  # warm-up, and the output's shape
         try:
             with _quiet_fds():
-                _predict_timings(r, fn, X1, X10, X10k, budget,
-                                 min_calls=10 if quick else 20)
-            shape = np.shape(fn(X1))
+                for X in inputs.values():
+                    fn(X)
+                shape = np.shape(fn(inputs["1"]))
             if shape != (1, N_CLASSES):
-                notes.append(f"{label} on 1 row returned shape {shape}, "
-                             f"not (1, {N_CLASSES}).")
+                notes.append(
+                    f"{label} on 1 row returned shape {shape}, not (1, {N_CLASSES})."
+                )
         except Exception as exc:  # noqa: BLE001
-            r["error"] = short_error(exc)
-        results[key] = r
+            results[key]["error"] = short_error(exc)
+    live = [key for key in calls if "error" not in results[key]]
+    with _quiet_fds():
+        for _ in range(PREDICT_ROUNDS):
+            for size, X in inputs.items():
+                for key in live:
+                    fn = calls[key][1]
+                    big = size == "10k"
+                    times[key][size] += timed_calls(
+                        lambda fn=fn, X=X: fn(X),
+                        min_calls=1 if big else min_calls,
+                        max_calls=4 if big else 400,
+                        budget_s=budget * (2 if big else 1),
+                    )
+    for key, r in results.items():
         if "error" in r:
-            log(f"  {label}: {r['error']}")
-        else:
-            log(f"  {label:42s} 1 row {fmt_s(r['t1']):>10s}  10 rows "
-                f"{fmt_s(r['t10']):>10s}  10k rows {r['thr']:,.0f} rows/s")
+            log(f"  {r['label']}: {r['error']}")
+            continue
+        t = times[key]
+        r["t1"], r["n1"] = median(t["1"]), len(t["1"])
+        r["t10"], r["n10"] = median(t["10"]), len(t["10"])
+        r["t10k"], r["n10k"] = median(t["10k"]), len(t["10k"])
+        r["thr"] = len(inputs["10k"]) / r["t10k"]
+        log(
+            f"  {r['label']:42s} 1 row {fmt_s(r['t1']):>10s}  10 rows "
+            f"{fmt_s(r['t10']):>10s}  10k rows {r['thr']:,.0f} rows/s"
+        )
     ctx["predict"] = results
     ctx.setdefault("notes", []).extend(notes)
     return results
-
-
-def _predict_timings(r, fn, X1, X10, X10k, budget, min_calls):
-    r["t1"], r["n1"] = per_call(lambda: fn(X1), min_calls=min_calls, max_calls=2000,
-                                budget_s=budget, warm=2)
-    r["t10"], r["n10"] = per_call(lambda: fn(X10), min_calls=min_calls,
-                                  max_calls=2000, budget_s=budget, warm=2)
-    t, r["n10k"] = per_call(lambda: fn(X10k), min_calls=3, max_calls=20,
-                            budget_s=budget * 2, warm=1)
-    r["t10k"], r["thr"] = t, len(X10k) / t
 
 
 def bench_perceptron(ctx):
@@ -403,10 +430,16 @@ def bench_perceptron(ctx):
     reps = ctx["reps"]
     log(f"[perceptron] {len(X):,} x {N_FEATURES} rows, 5 epochs, {reps} reps")
     contenders = [
-        ("step", "skmlp StepPerceptron",
-         lambda s: StepPerceptron(max_iter=5, tol=None, random_state=s)),
-        ("sklearn", "sklearn Perceptron",
-         lambda s: Perceptron(max_iter=5, tol=None, random_state=s)),
+        (
+            "step",
+            "skmlp StepPerceptron",
+            lambda s: StepPerceptron(max_iter=5, tol=None, random_state=s),
+        ),
+        (
+            "sklearn",
+            "sklearn Perceptron",
+            lambda s: Perceptron(max_iter=5, tol=None, random_state=s),
+        ),
     ]
     # Warm the numba compilation (same dtype and target kind), and sklearn alike.
     with warnings.catch_warnings():
@@ -415,7 +448,7 @@ def bench_perceptron(ctx):
             make(0).fit(X[:200], y[:200])
     results = {k: {"times": [], "accs": []} for k, *_ in contenders}
     for rep in range(reps):
-        for key, label, make in contenders[rep % 2:] + contenders[: rep % 2]:
+        for key, label, make in contenders[rep % 2 :] + contenders[: rep % 2]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 t0 = time.perf_counter()
@@ -458,9 +491,12 @@ class Spawner:
     """
 
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-c", _SPAWNER],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SPAWNER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def run(self, argv, timeout=900):
         """Run ``argv``; return ``(stdout, wall_seconds)`` or raise on failure."""
@@ -498,8 +534,9 @@ def bench_import(ctx):
         for key, stmt in stmts.items():
             times[key].append(spawner.run([sys.executable, "-c", stmt])[1])
     # And whether `import skmlp` pulled in TensorFlow (it should not).
-    out, _ = spawner.run([sys.executable, "-c",
-                          "import sys, skmlp; print('tensorflow' in sys.modules)"])
+    out, _ = spawner.run(
+        [sys.executable, "-c", "import sys, skmlp; print('tensorflow' in sys.modules)"]
+    )
     ctx["import"] = {"times": times, "tf_imported": out.strip() == "True"}
     for key, ts in times.items():
         log(f"  {stmts[key]:22s} median {fmt_s(median(ts))}")
@@ -508,6 +545,7 @@ def bench_import(ctx):
 
 def _memory_child(which, data_dir, epochs):
     """Runs in a fresh process: load the data, import, fit, report ru_maxrss."""
+
     def maxrss_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB
 
@@ -531,29 +569,50 @@ def _memory_child(which, data_dir, epochs):
         t0 = time.perf_counter()
         (fit_skmlp if which == "skmlp" else fit_keras)(X, y, epochs, 0)
         dt = time.perf_counter() - t0
-    print(json.dumps({"at_start_mb": at_start, "after_data_mb": after_data,
-                      "baseline_mb": baseline, "peak_mb": maxrss_mb(),
-                      "vmhwm_mb": vmhwm_mb(), "fit_s": dt}))
+    print(
+        json.dumps(
+            {
+                "at_start_mb": at_start,
+                "after_data_mb": after_data,
+                "baseline_mb": baseline,
+                "peak_mb": maxrss_mb(),
+                "vmhwm_mb": vmhwm_mb(),
+                "fit_s": dt,
+            }
+        )
+    )
 
 
 def bench_memory(ctx):
     X, y, _, _ = ctx["data"]
     epochs = 1 if ctx["quick"] else 2
-    log(f"[memory] peak RSS of one fit ({len(X):,} rows, {epochs} epochs), "
-        "each in a fresh process")
+    log(
+        f"[memory] peak RSS of one fit ({len(X):,} rows, {epochs} epochs), "
+        "each in a fresh process"
+    )
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         np.save(os.path.join(tmp, "X.npy"), X)
         np.save(os.path.join(tmp, "y.npy"), y)
         for which in ("skmlp", "keras"):
             try:
-                out, _ = _spawner(ctx).run([sys.executable, str(HERE / "run.py"),
-                                            "--_child", "memory", which, tmp,
-                                            str(epochs)])
+                out, _ = _spawner(ctx).run(
+                    [
+                        sys.executable,
+                        str(HERE / "run.py"),
+                        "--_child",
+                        "memory",
+                        which,
+                        tmp,
+                        str(epochs),
+                    ]
+                )
                 results[which] = json.loads(out.strip().splitlines()[-1])
                 r = results[which]
-                log(f"  {which:6s} baseline {r['baseline_mb']:8.1f} MB  peak "
-                    f"{r['peak_mb']:8.1f} MB  (fit {r['fit_s']:.1f} s)")
+                log(
+                    f"  {which:6s} baseline {r['baseline_mb']:8.1f} MB  peak "
+                    f"{r['peak_mb']:8.1f} MB  (fit {r['fit_s']:.1f} s)"
+                )
             except Exception as exc:  # noqa: BLE001
                 results[which] = {"error": short_error(exc)}
                 log(f"  {which}: {results[which]['error']}")
@@ -580,25 +639,43 @@ def _gridsearch_child(max_iter, cv, refit):
     X = (X / 16.0).astype(np.float32)
     res = {}
     for n_jobs in (1, 2):
-        search = GridSearchCV(MLPKerasClassifier(max_iter=max_iter, random_state=0),
-                              GRID, cv=cv, n_jobs=n_jobs, refit=refit)
+        search = GridSearchCV(
+            MLPKerasClassifier(max_iter=max_iter, random_state=0),
+            GRID,
+            cv=cv,
+            n_jobs=n_jobs,
+            refit=refit,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t0 = time.perf_counter()
             search.fit(X, y)
-            res[n_jobs] = {"time": time.perf_counter() - t0,
-                           "score": search.best_score_}
+            res[n_jobs] = {
+                "time": time.perf_counter() - t0,
+                "score": search.best_score_,
+            }
     get_reusable_executor().shutdown(wait=True)
     print(json.dumps(res))
 
 
 def bench_gridsearch(ctx):
     max_iter, cv, refit = (5, 2, False) if ctx["quick"] else (20, 3, True)
-    log(f"[gridsearch] 8 candidates x cv={cv} on digits (1797 x 64), "
-        f"max_iter={max_iter}, n_jobs 1 then 2, in a fresh process")
-    out, _ = _spawner(ctx).run([sys.executable, str(HERE / "run.py"), "--_child",
-                                "gridsearch", str(max_iter), str(cv), str(int(refit))],
-                               timeout=1200)
+    log(
+        f"[gridsearch] 8 candidates x cv={cv} on digits (1797 x 64), "
+        f"max_iter={max_iter}, n_jobs 1 then 2, in a fresh process"
+    )
+    out, _ = _spawner(ctx).run(
+        [
+            sys.executable,
+            str(HERE / "run.py"),
+            "--_child",
+            "gridsearch",
+            str(max_iter),
+            str(cv),
+            str(int(refit)),
+        ],
+        timeout=1200,
+    )
     res = {int(k): v for k, v in json.loads(out.strip().splitlines()[-1]).items()}
     for n_jobs, r in res.items():
         log(f"  n_jobs={n_jobs}: {r['time']:.2f} s (best CV accuracy {r['score']:.3f})")
@@ -627,8 +704,13 @@ def probe_int_momentum(ctx):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            MLPKerasClassifier(hidden_layer_sizes=(4,), solver="sgd", momentum=0,
-                               max_iter=1, random_state=0).fit(X[:64], y[:64])
+            MLPKerasClassifier(
+                hidden_layer_sizes=(4,),
+                solver="sgd",
+                momentum=0,
+                max_iter=1,
+                random_state=0,
+            ).fit(X[:64], y[:64])
     except Exception as exc:  # noqa: BLE001
         ctx.setdefault("notes", []).append(
             "skmlp MLPKerasClassifier(solver='sgd', momentum=0) (an int, which "
@@ -658,8 +740,19 @@ def environment():
     except AttributeError:
         usable = os.cpu_count()
     with _quiet_fd2():
-        versions = {m: version(m) for m in ("numpy", "scipy", "sklearn", "tensorflow",
-                                            "keras", "scikeras", "numba", "skmlp")}
+        versions = {
+            m: version(m)
+            for m in (
+                "numpy",
+                "scipy",
+                "sklearn",
+                "tensorflow",
+                "keras",
+                "scikeras",
+                "numba",
+                "skmlp",
+            )
+        }
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -737,21 +830,33 @@ def render(ctx):
                 lines.append(f"| {label} | {r['error']} | | | | |")
                 continue
             runs = ", ".join(f"{t:.2f}" for t in r["times"])
-            ratio = "1.00x" if key == "skmlp" else fmt_ratio(_ratio(med["skmlp"],
-                                                                    med[key]))
-            lines.append(f"| {label} | {fmt_s(med[key])} | {runs} | {ratio} "
-                         f"| {fmt_s(median(r['cpu']))} | {acc[key]:.4f} |")
+            ratio = (
+                "1.00x" if key == "skmlp" else fmt_ratio(_ratio(med["skmlp"], med[key]))
+            )
+            lines.append(
+                f"| {label} | {fmt_s(med[key])} | {runs} | {ratio} "
+                f"| {fmt_s(median(r['cpu']))} | {acc[key]:.4f} |"
+            )
         lines.append("")
         for key, limit in (("keras", 0.6), ("scikeras", 0.5), ("sklearn", 0.5)):
             r = _ratio(med["skmlp"], med[key])
             label = dict((k, lab) for k, lab, *_ in FIT_CONTENDERS)[key]
-            targets.append((f"fit time skmlp <= {limit}x {label}", fmt_ratio(r),
-                            verdict(None if r != r else r <= limit)))
+            targets.append(
+                (
+                    f"fit time skmlp <= {limit}x {label}",
+                    fmt_ratio(r),
+                    verdict(None if r != r else r <= limit),
+                )
+            )
         d = (acc["skmlp"] - acc["keras"]) * 100
-        targets.append(("test accuracy skmlp within 1 point of plain Keras "
-                        "(skmlp - Keras >= -1.0 pt)",
-                        f"{acc['skmlp']:.4f} vs {acc['keras']:.4f} ({d:+.2f} pt)",
-                        verdict(None if d != d else d >= -1.0)))
+        targets.append(
+            (
+                "test accuracy skmlp within 1 point of plain Keras "
+                "(skmlp - Keras >= -1.0 pt)",
+                f"{acc['skmlp']:.4f} vs {acc['keras']:.4f} ({d:+.2f} pt)",
+                verdict(None if d != d else d >= -1.0),
+            )
+        )
 
     # predict
     if "predict" in ctx:
@@ -759,9 +864,10 @@ def render(ctx):
         lines += [
             "## predict_proba latency and throughput",
             "",
-            "The fitted models of the last fit repetition. Latency: the median "
-            "over many calls (after 2 warm-up calls; at least "
-            f"{10 if quick else 20}, more within a time budget: n is the count); "
+            "The fitted models of the last fit repetition, after one warm-up call "
+            f"per input size. Measured in {PREDICT_ROUNDS} rounds, each contender "
+            "in turn within a round (a few hundred calls at most per round, within "
+            "a time budget; n is the total count). Latency: the median call; "
             "throughput: 10,000 rows "
             "per call, the median call. Plain Keras `model.predict` uses its "
             "default batch_size=32.",
@@ -782,12 +888,22 @@ def render(ctx):
         sk, skl, ke = res.get("skmlp", {}), res.get("sklearn", {}), res.get("keras", {})
         if "t1" in sk and "t1" in skl:
             r = sk["t1"] / skl["t1"]
-            targets.append(("predict_proba 1 row: skmlp <= 1.0x sklearn MLP latency",
-                            fmt_ratio(r), verdict(r <= 1.0)))
+            targets.append(
+                (
+                    "predict_proba 1 row: skmlp <= 1.0x sklearn MLP latency",
+                    fmt_ratio(r),
+                    verdict(r <= 1.0),
+                )
+            )
         if "thr" in sk and "thr" in ke:
             r = sk["thr"] / ke["thr"]
-            targets.append(("10,000-row throughput: skmlp >= 1.0x plain Keras "
-                            "model.predict", fmt_ratio(r), verdict(r >= 1.0)))
+            targets.append(
+                (
+                    "10,000-row throughput: skmlp >= 1.0x plain Keras model.predict",
+                    fmt_ratio(r),
+                    verdict(r >= 1.0),
+                )
+            )
 
     # perceptron
     if "perceptron" in ctx:
@@ -805,17 +921,26 @@ def render(ctx):
             "|---|---|---|---|---|",
         ]
         t_sk = median(res["sklearn"]["times"])
-        for key, label in (("step", "skmlp StepPerceptron(max_iter=5, tol=None)"),
-                           ("sklearn", "sklearn Perceptron(max_iter=5, tol=None)")):
+        for key, label in (
+            ("step", "skmlp StepPerceptron(max_iter=5, tol=None)"),
+            ("sklearn", "sklearn Perceptron(max_iter=5, tol=None)"),
+        ):
             r = res[key]
             t = median(r["times"])
             runs = ", ".join(f"{x:.2f}" for x in r["times"])
-            lines.append(f"| {label} | {fmt_s(t)} | {runs} | "
-                         f"{fmt_ratio(_ratio(t, t_sk))} | {median(r['accs']):.4f} |")
+            lines.append(
+                f"| {label} | {fmt_s(t)} | {runs} | "
+                f"{fmt_ratio(_ratio(t, t_sk))} | {median(r['accs']):.4f} |"
+            )
         lines.append("")
         r = _ratio(median(res["step"]["times"]), t_sk)
-        targets.append(("StepPerceptron fit <= 1.0x sklearn Perceptron",
-                        fmt_ratio(r), verdict(r <= 1.0)))
+        targets.append(
+            (
+                "StepPerceptron fit <= 1.0x sklearn Perceptron",
+                fmt_ratio(r),
+                verdict(r <= 1.0),
+            )
+        )
 
     # import
     if "import" in ctx:
@@ -832,16 +957,25 @@ def render(ctx):
             "| statement | median | all runs | ratio to sklearn.base |",
             "|---|---|---|---|",
         ]
-        for key, stmt in (("skmlp", "import skmlp"),
-                          ("sklearn_base", "import sklearn.base"),
-                          ("nothing", "pass (interpreter only)")):
+        for key, stmt in (
+            ("skmlp", "import skmlp"),
+            ("sklearn_base", "import sklearn.base"),
+            ("nothing", "pass (interpreter only)"),
+        ):
             runs = ", ".join(f"{x:.2f}" for x in res["times"][key])
-            lines.append(f"| `{stmt}` | {fmt_s(t[key])} | {runs} | "
-                         f"{fmt_ratio(_ratio(t[key], t['sklearn_base']))} |")
+            lines.append(
+                f"| `{stmt}` | {fmt_s(t[key])} | {runs} | "
+                f"{fmt_ratio(_ratio(t[key], t['sklearn_base']))} |"
+            )
         lines += ["", f"`import skmlp` imported TensorFlow: {res['tf_imported']}", ""]
         r = _ratio(t["skmlp"], t["sklearn_base"])
-        targets.append(("import skmlp <= 1.2x import sklearn.base", fmt_ratio(r),
-                        verdict(r <= 1.2)))
+        targets.append(
+            (
+                "import skmlp <= 1.2x import sklearn.base",
+                fmt_ratio(r),
+                verdict(r <= 1.2),
+            )
+        )
 
     # memory
     if "memory" in ctx:
@@ -864,8 +998,10 @@ def render(ctx):
             "| peak | peak - baseline | VmHWM | fit time in child |",
             "|---|---|---|---|---|---|---|",
         ]
-        for key, label in (("skmlp", "skmlp MLPKerasClassifier"),
-                           ("keras", "plain Keras Sequential.fit")):
+        for key, label in (
+            ("skmlp", "skmlp MLPKerasClassifier"),
+            ("keras", "plain Keras Sequential.fit"),
+        ):
             r = res.get(key, {})
             if "error" in r or not r:
                 lines.append(f"| {label} | {r.get('error', 'not run')} | | | | | |")
@@ -879,12 +1015,21 @@ def render(ctx):
         if "peak_mb" in res.get("skmlp", {}) and "peak_mb" in res.get("keras", {}):
             a, b = res["skmlp"], res["keras"]
             r = a["peak_mb"] / b["peak_mb"]
-            dr = _ratio(a["peak_mb"] - a["baseline_mb"],
-                        b["peak_mb"] - b["baseline_mb"])
-            lines += [f"Peak ratio skmlp / Keras: {r:.2f}x; ratio of what the fits "
-                      f"added (peak - baseline): {fmt_ratio(dr)}.", ""]
-            targets.append(("peak memory of a fit: skmlp <= 1.1x plain Keras",
-                            fmt_ratio(r), verdict(r <= 1.1)))
+            dr = _ratio(
+                a["peak_mb"] - a["baseline_mb"], b["peak_mb"] - b["baseline_mb"]
+            )
+            lines += [
+                f"Peak ratio skmlp / Keras: {r:.2f}x; ratio of what the fits "
+                f"added (peak - baseline): {fmt_ratio(dr)}.",
+                "",
+            ]
+            targets.append(
+                (
+                    "peak memory of a fit: skmlp <= 1.1x plain Keras",
+                    fmt_ratio(r),
+                    verdict(r <= 1.1),
+                )
+            )
 
     # grid search
     if "gridsearch" in ctx:
@@ -906,20 +1051,29 @@ def render(ctx):
             "|---|---|---|",
         ]
         for n_jobs in (1, 2):
-            lines.append(f"| {n_jobs} | {fmt_s(res[n_jobs]['time'])} | "
-                         f"{res[n_jobs]['score']:.3f} |")
+            lines.append(
+                f"| {n_jobs} | {fmt_s(res[n_jobs]['time'])} | "
+                f"{res[n_jobs]['score']:.3f} |"
+            )
         sp = _ratio(res[1]["time"], res[2]["time"])
-        lines += ["", f"Speed-up of n_jobs=2 over n_jobs=1: {sp:.2f}x "
-                  "(recorded, no target).", ""]
+        lines += [
+            "",
+            f"Speed-up of n_jobs=2 over n_jobs=1: {sp:.2f}x (recorded, no target).",
+            "",
+        ]
 
     if targets:
-        summary = ["## Targets (reported, not asserted)", "",
-                   "| target | measured | verdict |", "|---|---|---|"]
+        summary = [
+            "## Targets (reported, not asserted)",
+            "",
+            "| target | measured | verdict |",
+            "|---|---|---|",
+        ]
         summary += [f"| {t} | {m} | {v} |" for t, m, v in targets]
         summary.append("")
         # the summary goes right after the header block
         head_end = lines.index("")
-        lines = lines[: head_end + 1] + summary + lines[head_end + 1:]
+        lines = lines[: head_end + 1] + summary + lines[head_end + 1 :]
     if ctx.get("notes"):
         lines += ["## Notes", ""] + [f"- {n}" for n in ctx["notes"]] + [""]
     return "\n".join(lines)
@@ -937,18 +1091,31 @@ def main(argv=None):
         _gridsearch_child(int(argv[2]), int(argv[3]), bool(int(argv[4])))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="10,000 training rows and shorter loops (< 5 min)")
-    parser.add_argument("--reps", type=int, default=3,
-                        help="repetitions per timing (at least 3; default 3)")
-    parser.add_argument("--only", nargs="+", choices=list(SECTIONS),
-                        help="run only these sections")
-    parser.add_argument("--n-train", type=int, default=None,
-                        help="override the number of training rows")
-    parser.add_argument("--output", default=str(HERE / "RESULTS.md"),
-                        help="where to write the markdown report")
-    parser.add_argument("--verbose", action="store_true",
-                        help="print tracebacks of failing contenders")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10,000 training rows and shorter loops (< 5 min)",
+    )
+    parser.add_argument(
+        "--reps",
+        type=int,
+        default=3,
+        help="repetitions per timing (at least 3; default 3)",
+    )
+    parser.add_argument(
+        "--only", nargs="+", choices=list(SECTIONS), help="run only these sections"
+    )
+    parser.add_argument(
+        "--n-train", type=int, default=None, help="override the number of training rows"
+    )
+    parser.add_argument(
+        "--output",
+        default=str(HERE / "RESULTS.md"),
+        help="where to write the markdown report",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print tracebacks of failing contenders"
+    )
     args = parser.parse_args(argv)
 
     started = datetime.datetime.now().astimezone()
@@ -965,8 +1132,10 @@ def main(argv=None):
         "load_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "spawner": spawner,
     }
-    log(f"skmlp benchmarks, {'quick' if args.quick else 'full'} mode: "
-        f"{n_train:,} training rows (the full mode uses 60,000)")
+    log(
+        f"skmlp benchmarks, {'quick' if args.quick else 'full'} mode: "
+        f"{n_train:,} training rows (the full mode uses 60,000)"
+    )
     t0 = time.perf_counter()
     ctx["data"] = make_data(n_train)
     log(f"[data] generated in {time.perf_counter() - t0:.1f} s")

@@ -270,14 +270,21 @@ def make_optimizer(p, batch_size):
         )
     if p["solver"] == "adam":
         return keras.optimizers.Adam(
-            learning_rate=lr, beta_1=p["beta_1"], beta_2=p["beta_2"], epsilon=p["epsilon"]
+            learning_rate=lr,
+            beta_1=p["beta_1"],
+            beta_2=p["beta_2"],
+            epsilon=p["epsilon"],
         )
-    return keras.optimizers.get({"class_name": p["solver"], "config": {"learning_rate": lr}})
+    return keras.optimizers.get(
+        {"class_name": p["solver"], "config": {"learning_rate": lr}}
+    )
 
 
 def compile_model(model, p, kind, loss_kind, batch_size):
     """Compile with scikit-learn's loss and penalty and the score metric."""
-    loss = SklearnLoss(loss_kind, alpha=p["alpha"], huber_delta=p.get("huber_delta", 1.0))
+    loss = SklearnLoss(
+        loss_kind, alpha=p["alpha"], huber_delta=p.get("huber_delta", 1.0)
+    )
     loss.kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
     model.compile(
         optimizer=make_optimizer(p, batch_size),
@@ -287,6 +294,11 @@ def compile_model(model, p, kind, loss_kind, batch_size):
         steps_per_execution=1 if tf.distribute.has_strategy() else STEPS_PER_EXECUTION,
         jit_compile=False,
     )
+    # Build the optimizer's slot variables now, eagerly. Built lazily inside
+    # the traced train step, each slot's initializer becomes a pair of
+    # tf.cond branch functions registered in the eager context and never
+    # removed: every fit leaked them (and traced twice as long).
+    model.optimizer.build(model.trainable_variables)
     return model
 
 
@@ -417,6 +429,13 @@ def train(model, X, Y, sw, *, p, epochs, batch_size, seed, validation, monitor):
                 "callbacks must be a list of keras.callbacks.Callback instances; "
                 f"callbacks[{i}] is a {type(cb).__name__}."
             )
+    # Create the metric and loss state eagerly, as Keras does under a
+    # distribution strategy: created while the train step is traced, each
+    # variable leaves tf.cond branch functions in the eager context for good
+    # (a few MB of memory per fit, and slower tracing).
+    symbolic_build = getattr(model, "_symbolic_build", None)
+    if symbolic_build is not None:
+        symbolic_build(data_batch=(X[:1], Y[:1], sw[:1].astype("float32")))
     data = _dataset(X, Y, sw.astype("float32"), batch_size, p["shuffle"], seed)
     callbacks = [monitor, *(p["callbacks"] or [])]
     history = model.fit(
@@ -459,5 +478,7 @@ def restore_training_state(model, state):
     """Undo training since ``state = training_state(model)``."""
     weights, optimizer_values = state
     model.set_weights(weights)
-    for variable, value in zip(model.optimizer.variables, optimizer_values, strict=True):
+    for variable, value in zip(
+        model.optimizer.variables, optimizer_values, strict=True
+    ):
         variable.assign(value)

@@ -216,8 +216,16 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         X = X.toarray() if sp.issparse(X) else X
         return X if no_y else (X, y)
 
-    def _fit(self, X, y, sample_weight, *, validation_data=None, classes=None,
-             incremental=False):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        validation_data=None,
+        classes=None,
+        incremental=False,
+    ):
         fitted = "_model_weights" in self.__dict__
         reuse = fitted and (incremental or self.warm_start)
         with fit_transaction(self):
@@ -232,25 +240,31 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=4,  # the caller of fit
             )
         return self
 
-    def _fit_checked(self, X, y, sample_weight, validation_data, classes,
-                     incremental, reuse):
+    def _fit_checked(
+        self, X, y, sample_weight, validation_data, classes, incremental, reuse
+    ):
         hidden = self._hidden_sizes()
         X, y = self._validate_X(X, y, reset=not reuse)
         Y, sw, spec = self._encode_targets(y, sample_weight, X, classes, reuse)
         if reuse:
-            _check_same_targets("y", spec, self._spec,
-                                "refit from scratch (warm_start=False)")
+            _check_same_targets(
+                "y", spec, self._spec, "refit from scratch (warm_start=False)"
+            )
         n = X.shape[0]
         batch_size = n if self.batch_size == "auto" else self.batch_size
-        batch_size = min(batch_size, 200, n) if self.batch_size == "auto" else batch_size
+        batch_size = (
+            min(batch_size, 200, n) if self.batch_size == "auto" else batch_size
+        )
         if batch_size > n:
             warnings.warn(
                 f"batch_size={batch_size} is larger than the {n} samples; "
                 "it is clipped to the sample count.",
                 UserWarning,
+                stacklevel=5,  # the caller of fit
             )
             batch_size = n
         rng = check_random_state(self.random_state)
@@ -285,12 +299,22 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         state = self._stopping_state(reuse, early_stopping)
         score_key = "val_r2" if spec["kind"] == "regression" else "val_accuracy"
-        monitor = _keras.SklearnStopping(p, early_stopping, score_key, incremental, state)
+        monitor = _keras.SklearnStopping(
+            p, early_stopping, score_key, incremental, state
+        )
         epochs = 1 if incremental else self.max_iter
         try:
             history = _keras.train(
-                model, X, Y, sw, p=p, epochs=epochs, batch_size=batch_size,
-                seed=seed, validation=validation, monitor=monitor,
+                model,
+                X,
+                Y,
+                sw,
+                p=p,
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=seed,
+                validation=validation,
+                monitor=monitor,
             )
             if monitor.diverged:
                 raise ValueError(
@@ -300,8 +324,16 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                     "scale X (e.g. with StandardScaler); the estimator was left as "
                     "it was before this fit."
                 )
-            self._commit(model, spec, history, state, early_stopping, reuse,
-                         n_train=len(Y), batch_size=batch_size)
+            self._commit(
+                model,
+                spec,
+                history,
+                state,
+                early_stopping,
+                reuse,
+                n_train=len(Y),
+                batch_size=batch_size,
+            )
         except BaseException:
             # fit_transaction restores the attributes; the live model is shared
             # with the previous state, so its weights and optimizer are restored
@@ -310,7 +342,9 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 _keras.restore_training_state(model, before)
             raise
         # Whether max_iter ran out: the caller warns once the fit is committed.
-        return not incremental and not monitor.stopped and len(history["loss"]) == epochs
+        return (
+            not incremental and not monitor.stopped and len(history["loss"]) == epochs
+        )
 
     def _set_warm_weights(self, model):
         """Give ``model`` the fitted weights (warm_start=True)."""
@@ -341,7 +375,9 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         model.set_weights([w.astype(np.float32) for w in weights])
 
     def _validation_arrays(self, validation_data, spec):
-        if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+        if not isinstance(validation_data, tuple | list) or len(
+            validation_data
+        ) not in (2, 3):
             raise ValueError(
                 "validation_data must be a tuple (X_val, y_val) or "
                 "(X_val, y_val, sample_weight_val)."
@@ -361,8 +397,12 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         stratify = y if self._stratify(y) else None
         try:
             split = train_test_split(
-                X, Y, sw, test_size=self.validation_fraction,
-                random_state=rng.randint(np.iinfo(np.int32).max), stratify=stratify,
+                X,
+                Y,
+                sw,
+                test_size=self.validation_fraction,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+                stratify=stratify,
             )
         except ValueError as exc:
             raise ValueError(
@@ -397,8 +437,9 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             "no_improvement": 0,
         }
 
-    def _commit(self, model, spec, history, state, early_stopping, reuse, *, n_train,
-                batch_size):
+    def _commit(
+        self, model, spec, history, state, early_stopping, reuse, *, n_train, batch_size
+    ):
         """Set every fitted attribute, in one place, after training succeeded."""
         from . import _keras
 
@@ -412,9 +453,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         self.n_iter_ = prev.get("n_iter_", 0) + epochs
         self.t_ = prev.get("t_", 0) + n_train * epochs
         old_history = prev.get("history_", {})
-        self.history_ = {
-            k: old_history.get(k, []) + v for k, v in history.items()
-        }
+        self.history_ = {k: old_history.get(k, []) + v for k, v in history.items()}
         self.loss_curve_ = prev.get("loss_curve_", []) + state["loss_curve"]
         self.loss_ = self.loss_curve_[-1]
         self._best_loss = state["best_loss"]
@@ -449,7 +488,11 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             coefs = [np.asarray(layer.kernel) for layer in dense]
             intercepts = [np.asarray(layer.bias) for layer in dense]
         self._model_weights = weights
-        self.coefs_, self.intercepts_, self._activations = coefs, intercepts, activations
+        self.coefs_, self.intercepts_, self._activations = (
+            coefs,
+            intercepts,
+            activations,
+        )
         self._weights_stale = False
 
     # -- the live Keras model --------------------------------------------------
@@ -478,11 +521,18 @@ class _BaseMLPKeras(BaseEstimator, ABC):
 
                     spec = self._spec
                     with _keras.strategy_scope(self.distribution):
-                        model = self._build_model(self.n_features_in_,
-                                                  spec["n_outputs"],
-                                                  spec["out_activation"])
-                        _keras.compile_model(model, self.get_params(), spec["kind"],
-                                             spec["loss"], self._batch_size)
+                        model = self._build_model(
+                            self.n_features_in_,
+                            spec["n_outputs"],
+                            spec["out_activation"],
+                        )
+                        _keras.compile_model(
+                            model,
+                            self.get_params(),
+                            spec["kind"],
+                            spec["loss"],
+                            self._batch_size,
+                        )
                     model.set_weights(self._model_weights)
                     self._model = model
         return self._model
@@ -528,7 +578,8 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                     estimator_name=f"skmlp {type(self).__name__}",
                     current_sklearn_version=_version(),
                     original_sklearn_version=saved,
-                )
+                ),
+                stacklevel=2,  # the caller of pickle.load
             )
         super().__setstate__(state)
 
@@ -552,5 +603,6 @@ def _check_same_targets(name, spec, fitted_spec, remedy):
 
 
 def _is_dense(layer):
-    return hasattr(layer, "kernel") and hasattr(layer, "bias") and layer.bias is not None
-
+    return (
+        hasattr(layer, "kernel") and hasattr(layer, "bias") and layer.bias is not None
+    )

@@ -129,49 +129,49 @@ def _document(cls):
 class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
     """Multi-layer perceptron classifier trained by Keras.
 
-    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
-    the same parameters, defaults and fitted attributes, with a Keras 3 model
-    underneath (Keras optimizers and activations, ``model_.summary()``, GPUs).
-    Binary targets train one sigmoid unit with binary cross-entropy, multiclass
-    targets a softmax layer, multilabel indicator matrices one sigmoid per
-    label.
+        A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+        the same parameters, defaults and fitted attributes, with a Keras 3 model
+        underneath (Keras optimizers and activations, ``model_.summary()``, GPUs).
+        Binary targets train one sigmoid unit with binary cross-entropy, multiclass
+        targets a softmax layer, multilabel indicator matrices one sigmoid per
+        label.
 
-    Parameters
-    ----------
-{parameters}
-    class_weight : dict, "balanced" or None, default=None
-        Weights keyed by the original class labels, multiplying each sample's
-        loss; "balanced" uses ``n_samples / (n_classes * np.bincount(y))``.
+        Parameters
+        ----------
+    {parameters}
+        class_weight : dict, "balanced" or None, default=None
+            Weights keyed by the original class labels, multiplying each sample's
+            loss; "balanced" uses ``n_samples / (n_classes * np.bincount(y))``.
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels, as given.
-{attributes}
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+            The class labels, as given.
+    {attributes}
 
-    See Also
-    --------
-    MLPKerasRegressor : The regressor.
-    sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
+        See Also
+        --------
+        MLPKerasRegressor : The regressor.
+        sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
 
-    Notes
-    -----
-    Predictions for up to a few hundred rows run a NumPy forward pass over the
-    cached weights (no TensorFlow call); larger inputs use Keras's batched
-    ``predict``. To use another architecture, subclass and override
-    ``_build_model(n_features_in, n_outputs, out_activation)``.
+        Notes
+        -----
+        Predictions for up to a few hundred rows run a NumPy forward pass over the
+        cached weights (no TensorFlow call); larger inputs use Keras's batched
+        ``predict``. To use another architecture, subclass and override
+        ``_build_model(n_features_in, n_outputs, out_activation)``.
 
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from skmlp import MLPKerasClassifier
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = MLPKerasClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
-    ...                          max_iter=100, random_state=0).fit(X, y)
-    >>> clf.predict(X[:3])
-    array([0, 0, 0])
-    >>> clf.predict_proba(X[:1]).shape
-    (1, 3)
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skmlp import MLPKerasClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = MLPKerasClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+        ...                          max_iter=100, random_state=0).fit(X, y)
+        >>> clf.predict(X[:3])
+        array([0, 0, 0])
+        >>> clf.predict_proba(X[:1]).shape
+        (1, 3)
     """
 
     _ravel_column_y = True
@@ -308,13 +308,19 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
             The updated estimator.
         """
         fitted = hasattr(self, "classes_")
-        if not fitted and classes is None and type_of_target(y) != "multilabel-indicator":
+        if (
+            not fitted
+            and classes is None
+            and type_of_target(y) != "multilabel-indicator"
+        ):
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: "
                 "partial_fit(X, y, classes=np.unique(y_all))."
             )
-        if fitted and classes is not None and not np.array_equal(
-            np.unique(classes), self.classes_
+        if (
+            fitted
+            and classes is not None
+            and not np.array_equal(np.unique(classes), self.classes_)
         ):
             raise ValueError(
                 f"classes={list(classes)} differs from the classes of the first "
@@ -522,8 +528,13 @@ default="squared_error"
         out = self.output_activation or (
             "exponential" if self.loss == "poisson" else "linear"
         )
-        spec = dict(kind="regression", loss=self.loss, out_activation=out,
-                    n_outputs=Y.shape[1], attrs={"_y_1d": one_d})
+        spec = dict(
+            kind="regression",
+            loss=self.loss,
+            out_activation=out,
+            n_outputs=Y.shape[1],
+            attrs={"_y_1d": one_d},
+        )
         return Y, sw, spec
 
     @_fit_context(prefer_skip_nested_validation=True)

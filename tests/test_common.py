@@ -24,10 +24,12 @@ ESTIMATORS = [
 #: Small networks and few epochs keep the ~100 fits of the checks quick; the
 #: checks' data sets are tiny.
 FAST_PARAMS = {
-    "MLPKerasClassifier": dict(hidden_layer_sizes=(16,), max_iter=60,
-                               learning_rate_init=0.01),
-    "MLPKerasRegressor": dict(hidden_layer_sizes=(16,), max_iter=100,
-                              learning_rate_init=0.01),
+    "MLPKerasClassifier": dict(
+        hidden_layer_sizes=(16,), max_iter=60, learning_rate_init=0.01
+    ),
+    "MLPKerasRegressor": dict(
+        hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01
+    ),
 }
 
 

@@ -70,8 +70,12 @@ def test_fitted_attributes_mirror_sklearn(digits_default):
     assert clf.validation_scores_ is None and clf.best_validation_score_ is None
     assert clf.t_ == clf.n_iter_ * 1347
     assert_array_equal(clf.classes_, np.arange(10))
-    assert [w.shape for w in clf.model_.get_weights()] == [(64, 100), (100,),
-                                                          (100, 10), (10,)]
+    assert [w.shape for w in clf.model_.get_weights()] == [
+        (64, 100),
+        (100,),
+        (100, 10),
+        (10,),
+    ]
 
 
 def test_numpy_forward_equals_keras_predict(digits, digits_default):
@@ -95,12 +99,15 @@ def test_set_weights_through_model_is_seen_by_predict(small_clf):
     assert_allclose(clf.predict_proba(X[:3]), np.full((3, 3), 1 / 3), atol=1e-6)
 
 
-@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "elu",
-                                        "selu", "gelu", "softplus", "swish"])
+@pytest.mark.parametrize(
+    "activation",
+    ["identity", "logistic", "tanh", "elu", "selu", "gelu", "softplus", "swish"],
+)
 def test_activations_fast_path_matches_keras(activation):
     X, y = make_classification(60, 5, random_state=0)
-    clf = _quiet_fit(MLPKerasClassifier((6,), activation, max_iter=2,
-                                        random_state=0), X, y)
+    clf = _quiet_fit(
+        MLPKerasClassifier((6,), activation, max_iter=2, random_state=0), X, y
+    )
     keras_out = clf.model_.predict(X.astype(np.float32), verbose=0)
     assert_allclose(clf.predict_proba(X)[:, 1:], keras_out, atol=1e-5)
 
@@ -122,28 +129,42 @@ def test_regressor_outputs_and_1d_shapes():
     rng = np.random.RandomState(0)
     X = rng.uniform(-1, 1, (150, 3))
     Y = np.column_stack([X.sum(1), X[:, 0] - X[:, 1]])
-    reg = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0), X, Y)
+    reg = _quiet_fit(
+        MLPKerasRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0), X, Y
+    )
     assert reg.predict(X).shape == (150, 2) and reg.n_outputs_ == 2
-    reg1 = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0), X, Y[:, 0])
+    reg1 = _quiet_fit(
+        MLPKerasRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0),
+        X,
+        Y[:, 0],
+    )
     assert reg1.predict(X).shape == (150,)
     assert reg1.out_activation_ == "identity"
 
 
 def test_xor_is_solved():
-    clf = _quiet_fit(MLPKerasClassifier((4,), "tanh", learning_rate_init=0.05,
-                                        max_iter=300, random_state=0), XOR_X, XOR_Y)
+    clf = _quiet_fit(
+        MLPKerasClassifier(
+            (4,), "tanh", learning_rate_init=0.05, max_iter=300, random_state=0
+        ),
+        XOR_X,
+        XOR_Y,
+    )
     assert clf.score(XOR_X, XOR_Y) == 1.0
 
 
 def test_diabetes_close_to_sklearn():
     X, y = load_diabetes(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    params = dict(hidden_layer_sizes=(32,), max_iter=150, learning_rate_init=0.01,
-                  random_state=0)
-    ours = _quiet_fit(make_pipeline(StandardScaler(), MLPKerasRegressor(**params)),
-                      X_train, y_train)
-    theirs = _quiet_fit(make_pipeline(StandardScaler(), MLPRegressor(**params)),
-                        X_train, y_train)
+    params = dict(
+        hidden_layer_sizes=(32,), max_iter=150, learning_rate_init=0.01, random_state=0
+    )
+    ours = _quiet_fit(
+        make_pipeline(StandardScaler(), MLPKerasRegressor(**params)), X_train, y_train
+    )
+    theirs = _quiet_fit(
+        make_pipeline(StandardScaler(), MLPRegressor(**params)), X_train, y_train
+    )
     assert ours.score(X_test, y_test) >= theirs.score(X_test, y_test) - 0.05
 
 
@@ -157,8 +178,9 @@ def test_determinism_without_global_seed(small_clf):
 
 
 def test_class_weight_balanced_raises_minority_recall():
-    X, y = make_classification(600, 5, weights=[0.93], flip_y=0, class_sep=0.5,
-                               random_state=0)
+    X, y = make_classification(
+        600, 5, weights=[0.93], flip_y=0, class_sep=0.5, random_state=0
+    )
     base = MLPKerasClassifier((8,), max_iter=30, random_state=0)
     plain = _quiet_fit(clone(base), X, y)
     balanced = _quiet_fit(clone(base).set_params(class_weight="balanced"), X, y)
@@ -177,8 +199,9 @@ def test_zero_weight_equals_dropping_and_two_equals_duplicating():
     assert_allclose(weighted.predict_proba(X), dropped.predict_proba(X), atol=1e-5)
     sw2 = np.where(np.arange(60) < 20, 2.0, 1.0)
     doubled = _quiet_fit(clone(base), X, y, sample_weight=sw2)
-    repeated = _quiet_fit(clone(base), np.vstack([X, X[:20]]),
-                          np.concatenate([y, y[:20]]))
+    repeated = _quiet_fit(
+        clone(base), np.vstack([X, X[:20]]), np.concatenate([y, y[:20]])
+    )
     assert_allclose(doubled.predict_proba(X), repeated.predict_proba(X), atol=1e-5)
 
 
@@ -190,8 +213,17 @@ def test_robust_losses_resist_outliers():
     y_dirty[:30] += 50
     errors = {}
     for loss in ["squared_error", "absolute_error", "huber"]:
-        reg = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(16,), loss=loss, learning_rate_init=0.03,
-                                           max_iter=60, random_state=0), X, y_dirty)
+        reg = _quiet_fit(
+            MLPKerasRegressor(
+                hidden_layer_sizes=(16,),
+                loss=loss,
+                learning_rate_init=0.03,
+                max_iter=60,
+                random_state=0,
+            ),
+            X,
+            y_dirty,
+        )
         errors[loss] = np.median(np.abs(reg.predict(X[30:]) - y[30:]))
     assert errors["absolute_error"] < errors["squared_error"]
     assert errors["huber"] < errors["squared_error"]
@@ -201,16 +233,29 @@ def test_softplus_output_is_never_negative():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 3))
     y = np.exp(X[:, 0])
-    reg = _quiet_fit(MLPKerasRegressor(hidden_layer_sizes=(8,), output_activation="softplus",
-                                       max_iter=20, random_state=0), X, y)
+    reg = _quiet_fit(
+        MLPKerasRegressor(
+            hidden_layer_sizes=(8,),
+            output_activation="softplus",
+            max_iter=20,
+            random_state=0,
+        ),
+        X,
+        y,
+    )
     assert reg.predict(rng.normal(scale=10, size=(1000, 3))).min() >= 0
     assert reg.out_activation_ == "softplus"
 
 
 def test_early_stopping_restores_best_weights():
     X, y = make_classification(300, 6, random_state=0)
-    clf = _quiet_fit(MLPKerasClassifier((8,), early_stopping=True, n_iter_no_change=3,
-                                        max_iter=200, random_state=0), X, y)
+    clf = _quiet_fit(
+        MLPKerasClassifier(
+            (8,), early_stopping=True, n_iter_no_change=3, max_iter=200, random_state=0
+        ),
+        X,
+        y,
+    )
     assert len(clf.validation_scores_) == clf.n_iter_ < 200
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert clf.best_loss_ is None and "val_accuracy" in clf.history_
@@ -218,7 +263,9 @@ def test_early_stopping_restores_best_weights():
 
 def test_validation_data_is_reported(small_clf):
     clf, X, y = small_clf
-    fitted = _quiet_fit(clone(clf), X[:150], y[:150], validation_data=(X[150:], y[150:]))
+    fitted = _quiet_fit(
+        clone(clf), X[:150], y[:150], validation_data=(X[150:], y[150:])
+    )
     assert len(fitted.history_["val_loss"]) == fitted.n_iter_
     assert len(fitted.history_["val_accuracy"]) == fitted.n_iter_
 
@@ -233,8 +280,13 @@ def test_convergence_warning_when_max_iter_is_reached(small_clf):
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
 def test_solvers_and_schedules_train(small_clf, solver, learning_rate):
     _, X, y = small_clf
-    clf = _quiet_fit(MLPKerasClassifier((8,), solver=solver, max_iter=3,
-                                        learning_rate=learning_rate, random_state=0), X, y)
+    clf = _quiet_fit(
+        MLPKerasClassifier(
+            (8,), solver=solver, max_iter=3, learning_rate=learning_rate, random_state=0
+        ),
+        X,
+        y,
+    )
     assert np.isfinite(clf.loss_curve_).all() and clf.n_iter_ == 3
 
 
@@ -244,8 +296,11 @@ def test_partial_fit_and_warm_start_accumulate(small_clf):
     for _ in range(3):
         clf.partial_fit(X, y, classes=np.unique(y))
     assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3 and clf.t_ == 600
-    warm = _quiet_fit(MLPKerasClassifier((8,), max_iter=2, tol=0, warm_start=True,
-                                         random_state=0), X, y)
+    warm = _quiet_fit(
+        MLPKerasClassifier((8,), max_iter=2, tol=0, warm_start=True, random_state=0),
+        X,
+        y,
+    )
     first = warm.coefs_[0].copy()
     _quiet_fit(warm, X, y)
     assert warm.n_iter_ == 4 and not np.array_equal(first, warm.coefs_[0])
@@ -257,12 +312,14 @@ class DropoutMLP(MLPKerasClassifier):
     def _build_model(self, n_features_in, n_outputs, out_activation):
         import keras
 
-        return keras.Sequential([
-            keras.Input((n_features_in,)),
-            keras.layers.Dense(8, activation="relu"),
-            keras.layers.Dropout(0.1, seed=0),
-            keras.layers.Dense(n_outputs, activation=out_activation),
-        ])
+        return keras.Sequential(
+            [
+                keras.Input((n_features_in,)),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(0.1, seed=0),
+                keras.layers.Dense(n_outputs, activation=out_activation),
+            ]
+        )
 
 
 def test_custom_architecture_hook(small_clf):
@@ -300,8 +357,10 @@ def test_signatures_match_scikit_learn():
 
     from sklearn.neural_network import MLPClassifier
 
-    for ours, theirs in [(MLPKerasClassifier, MLPClassifier),
-                         (MLPKerasRegressor, MLPRegressor)]:
+    for ours, theirs in [
+        (MLPKerasClassifier, MLPClassifier),
+        (MLPKerasRegressor, MLPRegressor),
+    ]:
         ours_params = inspect.signature(ours).parameters
         for name, param in inspect.signature(theirs).parameters.items():
             assert name in ours_params, name

@@ -14,12 +14,11 @@ from sklearn.model_selection import GridSearchCV
 
 from skmlp import MLPKerasClassifier
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-X, Y = make_classification(n_samples=120, n_features=6, n_informative=4,
-                           n_classes=3, random_state=0)
+X, Y = make_classification(
+    n_samples=120, n_features=6, n_informative=4, n_classes=3, random_state=0
+)
 GRID = {"alpha": [1e-4, 1e-1], "hidden_layer_sizes": [(4,), (8,)]}  # 4 candidates
 
 
@@ -39,9 +38,11 @@ def _worker_threads():
     from skmlp import _keras
 
     tf = _keras.tf
-    return (os.environ.get("OMP_NUM_THREADS"),
-            tf.config.threading.get_intra_op_parallelism_threads(),
-            tf.config.threading.get_inter_op_parallelism_threads())
+    return (
+        os.environ.get("OMP_NUM_THREADS"),
+        tf.config.threading.get_intra_op_parallelism_threads(),
+        tf.config.threading.get_inter_op_parallelism_threads(),
+    )
 
 
 def test_tf_thread_count_from_environment():
@@ -52,8 +53,9 @@ def test_tf_thread_count_from_environment():
     assert tf_thread_count({"OMP_NUM_THREADS": "2", "SKMLP_TF_THREADS": "3"}) == 3
     assert tf_thread_count({"OMP_NUM_THREADS": "2", "SKMLP_TF_THREADS": "0"}) is None
     assert tf_thread_count({"OMP_NUM_THREADS": "x"}) is None
-    assert tf_thread_count({"OMP_NUM_THREADS": "2",
-                            "TF_NUM_INTRAOP_THREADS": "4"}) is None
+    assert (
+        tf_thread_count({"OMP_NUM_THREADS": "2", "TF_NUM_INTRAOP_THREADS": "4"}) is None
+    )
 
 
 def test_loky_workers_cap_tensorflow_threads():
@@ -76,8 +78,13 @@ def test_grid_search_on_dask_cluster_equals_sequential(sequential_scores):
     from joblib import parallel_config
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                     host="127.0.0.1", dashboard_address=None) as cluster,
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
         Client(cluster),
         parallel_config(backend="dask"),
     ):
@@ -106,7 +113,8 @@ mirrored = MLPKerasClassifier(distribution="mirrored", **kw).fit(Xtr, ytr)
 assert mirrored.model_.distribute_strategy.num_replicas_in_sync == 2
 copy = pickle.loads(pickle.dumps(mirrored))
 assert (copy.predict(Xte) == mirrored.predict(Xte)).all()
-print("ACC", single.score(Xte, yte), mirrored.score(Xte, yte), len(mirrored.loss_curve_))
+print("ACC", single.score(Xte, yte), mirrored.score(Xte, yte),
+      len(mirrored.loss_curve_))
 """
 
 
@@ -116,8 +124,13 @@ def _run_python(code, env=None, timeout=120):
     import sys
 
     full_env = {**os.environ, **(env or {})}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=full_env, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -159,6 +172,9 @@ def test_partial_fit_over_memmap_chunks_matches_fit(tmp_path):
     classes = np.unique(yd)
     for _ in range(20):
         for start in range(0, len(Xmm), 256):
-            chunked.partial_fit(np.asarray(Xmm[start:start + 256]),
-                                ytr[start:start + 256], classes=classes)
+            chunked.partial_fit(
+                np.asarray(Xmm[start : start + 256]),
+                ytr[start : start + 256],
+                classes=classes,
+            )
     assert abs(whole.score(Xte, yte) - chunked.score(Xte, yte)) <= 0.02

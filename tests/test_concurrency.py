@@ -1,0 +1,114 @@
+"""Concurrency: one fitted estimator serving predictions from many threads.
+
+Small inputs take the NumPy forward pass, large ones (more than 512 rows) Keras's
+``predict``; mixed calls from 8 threads must return exactly what the same calls
+return one after the other, including on a freshly unpickled estimator (whose
+Keras model the first large call builds) and after ``model_`` was touched
+(which makes the next prediction re-read the weights).
+"""
+
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+N_THREADS = 8
+N_CALLS = 200
+RNG = np.random.RandomState(0)
+X = RNG.randn(60, 5)
+Y_CLASS = np.arange(60) % 3
+#: Row counts on both sides of the NumPy/Keras threshold (512 rows); one call
+#: in ten is large (Keras's predict costs a tenth of a second a call).
+SIZES = [1, 3, 17, 64, 200, 512, 2, 5, 33, 513] * 2
+SIZES[-1] = 1100
+INPUTS = [RNG.randn(n, 5) for n in SIZES]
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return MLPKerasClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(
+        X, Y_CLASS
+    )
+
+
+def _serve(method, n_threads=N_THREADS):
+    """``method`` on N_CALLS inputs: from n_threads threads at once, or (with
+    ``n_threads=1``) one after the other."""
+    calls = [INPUTS[i % len(INPUTS)] for i in range(N_CALLS)]
+    if n_threads == 1:
+        # Each distinct input once: the same input gives the same answer.
+        answers = [method(data) for data in INPUTS]
+        return [answers[i % len(INPUTS)] for i in range(N_CALLS)]
+    with ThreadPoolExecutor(n_threads) as pool:
+        return list(pool.map(method, calls))
+
+
+def _assert_all_equal(got, expected):
+    assert len(got) == len(expected)
+    for i, (g, e) in enumerate(zip(got, expected)):
+        assert_array_equal(g, e, err_msg=f"call {i} ({len(e)} rows)")
+
+
+def test_predict_proba_from_8_threads_equals_sequential(classifier):
+    expected = _serve(classifier.predict_proba, n_threads=1)
+    got = _serve(classifier.predict_proba)
+    _assert_all_equal(got, expected)
+    assert got[SIZES.index(513)].shape == (513, 3)
+
+
+def test_freshly_unpickled_estimator_from_8_threads(classifier, monkeypatch):
+    """The first large calls race to build the Keras model: it is built once."""
+    expected = _serve(classifier.predict_proba, n_threads=1)
+    builds = []
+    build = MLPKerasClassifier._build_model
+
+    def counting_build(self, *args):
+        builds.append(1)
+        return build(self, *args)
+
+    monkeypatch.setattr(MLPKerasClassifier, "_build_model", counting_build)
+    loaded = pickle.loads(pickle.dumps(classifier))
+    assert vars(loaded)["_model"] is None
+    _assert_all_equal(_serve(loaded.predict_proba), expected)
+    assert len(builds) == 1
+
+
+def test_predictions_from_8_threads_after_model_access(classifier):
+    """Touching model_ makes the next prediction re-read the weights from the
+    Keras model; concurrent predictions must never see half-updated weights."""
+    expected = _serve(classifier.predict_proba, n_threads=1)
+
+    def touch_then_predict(data):
+        if len(data) == 17:
+            classifier.model_  # noqa: B018
+        return classifier.predict_proba(data)
+
+    _assert_all_equal(_serve(touch_then_predict), expected)
+
+
+@pytest.mark.parametrize(
+    "make, method",
+    [
+        (
+            lambda: MLPKerasRegressor(
+                hidden_layer_sizes=(8,), max_iter=5, random_state=0
+            ).fit(X, X[:, 0]),
+            "predict",
+        ),
+        (
+            lambda: StepPerceptron(max_iter=5, random_state=0).fit(X, Y_CLASS),
+            "decision_function",
+        ),
+    ],
+    ids=["MLPKerasRegressor", "StepPerceptron"],
+)
+def test_other_estimators_from_8_threads(make, method):
+    est = make()
+    bound = getattr(est, method)
+    _assert_all_equal(_serve(bound), _serve(bound, n_threads=1))

@@ -1,0 +1,101 @@
+"""No global side effects: fitting and predicting leave the process's global
+random states and Keras/TensorFlow configuration as they were.
+
+``random_state`` is an int throughout: with ``random_state=None`` scikit-learn
+estimators draw from NumPy's global generator by design.
+"""
+
+import random
+
+import numpy as np
+import pytest
+
+from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+RNG = np.random.RandomState(0)
+X = RNG.randn(40, 3)
+Y_CLASS = np.arange(40) % 2
+Y_REG = X[:, 0]
+X_LARGE = np.tile(X, (15, 1))  # 600 rows: Keras's predict
+
+
+def global_state():
+    """Everything a fit must not change, read without changing it."""
+    import keras
+    import tensorflow as tf
+    from keras.src.backend.common import global_state as keras_globals
+    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+    from tensorflow.python.framework import config as tf_config
+
+    generator = keras_globals.get_global_attribute(GLOBAL_SEED_GENERATOR)
+    numpy_state = np.random.get_state()
+    return {
+        "numpy": (numpy_state[0], numpy_state[1].tolist(), *numpy_state[2:]),
+        "random": random.getstate(),
+        "keras.floatx": keras.config.floatx(),
+        "keras.epsilon": keras.config.epsilon(),
+        "keras.backend": keras.config.backend(),
+        "keras.global_seed_generator": (
+            None if generator is None else generator.state.numpy().tolist()
+        ),
+        "tf.op_determinism": getattr(  # not in tf.config's public API everywhere
+            tf.config.experimental,
+            "is_op_determinism_enabled",
+            tf_config.is_op_determinism_enabled,
+        )(),
+        "tf.run_functions_eagerly": tf.config.functions_run_eagerly(),
+    }
+
+
+CASES = {
+    "MLPKerasClassifier": lambda: MLPKerasClassifier(
+        hidden_layer_sizes=(8,), max_iter=5, random_state=0
+    ),
+    "MLPKerasClassifier-early_stopping-sgd": lambda: MLPKerasClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=5,
+        random_state=0,
+        early_stopping=True,
+        solver="sgd",
+        learning_rate="invscaling",
+    ),
+    "MLPKerasRegressor": lambda: MLPKerasRegressor(
+        hidden_layer_sizes=(8,), max_iter=5, random_state=0
+    ),
+    "MLPKerasRegressor-rmsprop-shuffle": lambda: MLPKerasRegressor(
+        hidden_layer_sizes=(8, 4),
+        max_iter=5,
+        random_state=1,
+        solver="rmsprop",
+        activation="tanh",
+    ),
+    "StepPerceptron": lambda: StepPerceptron(max_iter=5, random_state=0),
+}
+
+
+@pytest.mark.parametrize(
+    "name, seed_generator",
+    [(name, False) for name in CASES]
+    + [("MLPKerasClassifier", True), ("MLPKerasRegressor", True)],
+    ids=lambda v: {False: "", True: "with_keras_global_seed_generator"}.get(v, v),
+)
+def test_fit_and_predict_leave_global_state_alone(name, seed_generator):
+    import keras
+
+    if seed_generator:  # an unseeded draw creates Keras's global SeedGenerator
+        keras.random.uniform((1,))
+    random.seed(12345)
+    np.random.seed(54321)
+    before = global_state()
+    est = CASES[name]()
+    y = Y_REG if "Regressor" in name else Y_CLASS
+    est.fit(X, y)
+    assert global_state() == before, "fit"
+    est.partial_fit(X, y, **({"classes": [0, 1]} if "Regressor" not in name else {}))
+    est.predict(X[:5])
+    est.predict(X_LARGE)
+    assert global_state() == before, "partial_fit and predict"
+    est.set_params(warm_start=True).fit(X, y)
+    assert global_state() == before, "warm start"
