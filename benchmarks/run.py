@@ -838,6 +838,13 @@ def render(ctx):
                 f"| {fmt_s(median(r['cpu']))} | {acc[key]:.4f} |"
             )
         lines.append("")
+        for key, label, *_ in FIT_CONTENDERS:
+            ts = res[key]["times"]
+            if ts and max(ts) > 1.5 * min(ts):
+                ctx.setdefault("notes", []).append(
+                    f"{label}: its fit times spread {max(ts) / min(ts):.1f}x "
+                    f"({min(ts):.2f} to {max(ts):.2f} s): the machine's load "
+                    "changed during the run; read its ratios with care.")
         for key, limit in (("keras", 0.6), ("scikeras", 0.5), ("sklearn", 0.5)):
             r = _ratio(med["skmlp"], med[key])
             label = dict((k, lab) for k, lab, *_ in FIT_CONTENDERS)[key]
