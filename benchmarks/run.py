@@ -373,7 +373,7 @@ def bench_predict(ctx):
         )
     if "scikeras" in models:
         calls["scikeras"] = ("scikeras predict_proba", models["scikeras"].predict_proba)
-    budget = (0.5 if quick else 2.0) / PREDICT_ROUNDS  # per contender, size, round
+    budget = (0.3 if quick else 2.0) / PREDICT_ROUNDS  # per contender, size, round
     min_calls = (10 if quick else 20) // PREDICT_ROUNDS
     results = {key: {"label": label} for key, (label, _) in calls.items()}
     times = {key: {size: [] for size in inputs} for key in calls}
@@ -522,11 +522,9 @@ def _spawner(ctx):
 def bench_import(ctx):
     n = 5 if ctx["quick"] else 9
     log(f"[import] whole-process `python -c 'import X'`, {n} runs each")
-    stmts = {
-        "skmlp": "import skmlp",
-        "sklearn_base": "import sklearn.base",
-        "nothing": "pass",
-    }
+    stmts = {"skmlp": "import skmlp", "sklearn_base": "import sklearn.base"}
+    if not ctx["quick"]:
+        stmts["nothing"] = "pass"
     spawner = _spawner(ctx)
     # This process has already imported all of them: the page cache is warm.
     times = {k: [] for k in stmts}
@@ -627,7 +625,7 @@ GRID = {
 }
 
 
-def _gridsearch_child(max_iter, cv, refit):
+def _gridsearch_child(max_iter, cv, refit, n_rows):
     """Runs in a fresh process, so loky's workers and their output stay apart."""
     from joblib.externals.loky import get_reusable_executor
     from sklearn.datasets import load_digits
@@ -636,7 +634,7 @@ def _gridsearch_child(max_iter, cv, refit):
     from skmlp import MLPKerasClassifier
 
     X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
+    X, y = (X[:n_rows] / 16.0).astype(np.float32), y[:n_rows]
     res = {}
     for n_jobs in (1, 2):
         search = GridSearchCV(
@@ -659,9 +657,11 @@ def _gridsearch_child(max_iter, cv, refit):
 
 
 def bench_gridsearch(ctx):
-    max_iter, cv, refit = (5, 2, False) if ctx["quick"] else (20, 3, True)
+    max_iter, cv, refit, n_rows = (
+        (5, 2, False, 1000) if ctx["quick"] else (20, 3, True, 1797)
+    )
     log(
-        f"[gridsearch] 8 candidates x cv={cv} on digits (1797 x 64), "
+        f"[gridsearch] 8 candidates x cv={cv} on digits ({n_rows} x 64), "
         f"max_iter={max_iter}, n_jobs 1 then 2, in a fresh process"
     )
     out, _ = _spawner(ctx).run(
@@ -673,13 +673,20 @@ def bench_gridsearch(ctx):
             str(max_iter),
             str(cv),
             str(int(refit)),
+            str(n_rows),
         ],
         timeout=1200,
     )
     res = {int(k): v for k, v in json.loads(out.strip().splitlines()[-1]).items()}
     for n_jobs, r in res.items():
         log(f"  n_jobs={n_jobs}: {r['time']:.2f} s (best CV accuracy {r['score']:.3f})")
-    ctx["gridsearch"] = {"res": res, "max_iter": max_iter, "cv": cv, "refit": refit}
+    ctx["gridsearch"] = {
+        "res": res,
+        "max_iter": max_iter,
+        "cv": cv,
+        "refit": refit,
+        "n_rows": n_rows,
+    }
     return ctx["gridsearch"]
 
 
@@ -844,7 +851,8 @@ def render(ctx):
                 ctx.setdefault("notes", []).append(
                     f"{label}: its fit times spread {max(ts) / min(ts):.1f}x "
                     f"({min(ts):.2f} to {max(ts):.2f} s): the machine's load "
-                    "changed during the run; read its ratios with care.")
+                    "changed during the run; read its ratios with care."
+                )
         for key, limit in (("keras", 0.6), ("scikeras", 0.5), ("sklearn", 0.5)):
             r = _ratio(med["skmlp"], med[key])
             label = dict((k, lab) for k, lab, *_ in FIT_CONTENDERS)[key]
@@ -957,7 +965,7 @@ def render(ctx):
             "## Import time (whole process: `python -c '<statement>'`)",
             "",
             "Wall time of the whole child process, interpreter start-up included, "
-            "timed by the small helper process that starts it; the three "
+            "timed by the small helper process that starts it; the "
             "statements interleaved. This process had already imported every "
             "module, so the page cache is warm.",
             "",
@@ -969,6 +977,8 @@ def render(ctx):
             ("sklearn_base", "import sklearn.base"),
             ("nothing", "pass (interpreter only)"),
         ):
+            if key not in res["times"]:  # quick mode skips the bare interpreter
+                continue
             runs = ", ".join(f"{x:.2f}" for x in res["times"][key])
             lines.append(
                 f"| `{stmt}` | {fmt_s(t[key])} | {runs} | "
@@ -1050,7 +1060,13 @@ def render(ctx):
             "random_state=0), {hidden_layer_sizes: [(32,), (64,)], alpha: "
             f"[1e-4, 1e-2], learning_rate_init: [1e-3, 1e-2]}}, cv={g['cv']}, "
             f"refit={g['refit']})` on "
-            "scikit-learn's bundled digits (1797 x 64, scaled to [0, 1]), run once "
+            "scikit-learn's bundled digits ("
+            + (
+                "1797 x 64"
+                if g["n_rows"] >= 1797
+                else f"the first {g['n_rows']} of its 1797 rows x 64"
+            )
+            + ", scaled to [0, 1]), run once "
             "per n_jobs in a fresh process. n_jobs=2 starts two loky worker "
             "processes, each importing TensorFlow: that start-up is included.",
             "",
@@ -1095,7 +1111,7 @@ def main(argv=None):
         _memory_child(argv[2], argv[3], int(argv[4]))
         return 0
     if argv[:2] == ["--_child", "gridsearch"]:
-        _gridsearch_child(int(argv[2]), int(argv[3]), bool(int(argv[4])))
+        _gridsearch_child(int(argv[2]), int(argv[3]), bool(int(argv[4])), int(argv[5]))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
