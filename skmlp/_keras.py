@@ -261,19 +261,22 @@ class InvScaling(keras.optimizers.schedules.LearningRateSchedule):
 
 def make_optimizer(p, batch_size):
     """A Keras optimizer from the estimator's parameters ``p`` (a dict)."""
-    lr = p["learning_rate_init"]
+    # Keras insists on floats where scikit-learn also accepts ints (momentum=0).
+    lr = float(p["learning_rate_init"])
     if p["solver"] == "sgd":
         if p["learning_rate"] == "invscaling":
-            lr = InvScaling(lr, p["power_t"], batch_size)
+            lr = InvScaling(lr, float(p["power_t"]), batch_size)
         return keras.optimizers.SGD(
-            learning_rate=lr, momentum=p["momentum"], nesterov=p["nesterovs_momentum"]
+            learning_rate=lr,
+            momentum=float(p["momentum"]),
+            nesterov=p["nesterovs_momentum"],
         )
     if p["solver"] == "adam":
         return keras.optimizers.Adam(
             learning_rate=lr,
-            beta_1=p["beta_1"],
-            beta_2=p["beta_2"],
-            epsilon=p["epsilon"],
+            beta_1=float(p["beta_1"]),
+            beta_2=float(p["beta_2"]),
+            epsilon=float(p["epsilon"]),
         )
     return keras.optimizers.get(
         {"class_name": p["solver"], "config": {"learning_rate": lr}}

@@ -372,3 +372,11 @@ def test_signatures_match_scikit_learn():
 def test_loss_attribute_is_the_last_epoch(small_clf):
     clf, _, _ = small_clf
     assert clf.loss_ == clf.loss_curve_[-1]
+
+
+def test_integer_hyperparameters_are_accepted(small_clf):
+    _, X, y = small_clf
+    clf = MLPKerasClassifier(
+        (4,), solver="sgd", momentum=0, learning_rate_init=1, max_iter=1, random_state=0
+    )
+    assert _quiet_fit(clf, X, y).n_iter_ == 1
