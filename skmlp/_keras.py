@@ -302,7 +302,118 @@ def compile_model(model, p, kind, loss_kind, batch_size):
     # tf.cond branch functions registered in the eager context and never
     # removed: every fit leaked them (and traced twice as long).
     model.optimizer.build(model.trainable_variables)
+    # The fresh optimizer state, to reset to when the model is reused.
+    model._skmlp_fresh_optimizer = [
+        np.array(v.numpy(), copy=True) for v in model.optimizer.variables
+    ]
     return model
+
+
+# -- reusing compiled models --------------------------------------------------
+#
+# Keras keeps part of every traced train step alive for the life of the process
+# (keras-team/tf-keras#286, keras-team/keras#20245): a process fitting one new
+# model after another grows by megabytes a fit, and spends most of each small
+# fit tracing. A compiled model its estimator no longer holds (the estimator was
+# refit or garbage-collected) is therefore kept as a spare, and the next fresh
+# fit with the same architecture and compile configuration takes it, resetting
+# its weights and optimizer, instead of building and tracing another. A model
+# handed out through ``model_`` is never reused.
+
+_SPARES = {}  # configuration key -> list of spare models, oldest key first
+_SPARES_LOCK = threading.Lock()
+_MAX_SPARES = 16
+_OWNERS = {}  # id(model) -> weakref.finalize of the estimator holding it
+#: Models whose estimator was garbage-collected, not yet made spares: the
+#: finalizer may run inside the garbage collector, in any thread, even while
+#: that thread holds _SPARES_LOCK, so it only appends here (atomic).
+_ORPHANS = []
+
+
+def global_config():
+    """The global settings a compiled model depends on (part of its key)."""
+    return (
+        keras.config.dtype_policy().name,
+        keras.config.floatx(),
+        tf.distribute.has_strategy(),
+    )
+
+
+def take_spare(key):
+    """A spare compiled model for configuration ``key``, its optimizer reset to
+    its fresh state (the caller sets the weights), or None."""
+    while _ORPHANS:
+        try:
+            orphan = _ORPHANS.pop()
+        except IndexError:  # another thread took the last one
+            break
+        with _SPARES_LOCK:
+            _OWNERS.pop(id(orphan), None)
+        give_spare(orphan)
+    with _SPARES_LOCK:
+        models = _SPARES.get(key)
+        model = models.pop() if models else None
+        if models == []:
+            del _SPARES[key]
+    if model is not None:
+        for variable, value in zip(
+            model.optimizer.variables, model._skmlp_fresh_optimizer, strict=True
+        ):
+            variable.assign(value)
+    return model
+
+
+def give_spare(model):
+    """Keep ``model`` for reuse, unless it was exposed or has no key."""
+    key = getattr(model, "_skmlp_key", None)
+    if key is None or getattr(model, "_skmlp_exposed", False):
+        return
+    with _SPARES_LOCK:
+        if any(m is model for models in _SPARES.values() for m in models):
+            return
+        _SPARES.setdefault(key, []).append(model)
+        while sum(len(m) for m in _SPARES.values()) > _MAX_SPARES:
+            oldest = next(iter(_SPARES))
+            _SPARES[oldest].pop(0)
+            if not _SPARES[oldest]:
+                del _SPARES[oldest]
+
+
+def adopt(model, key, owner):
+    """Record that ``owner`` (an estimator) holds ``model``: the model becomes a
+    spare when the owner is garbage-collected or :func:`release` is called."""
+    import weakref
+
+    model._skmlp_key = key
+    finalizer = weakref.finalize(owner, _owner_gone, model)
+    finalizer.atexit = False
+    with _SPARES_LOCK:
+        previous = _OWNERS.pop(id(model), None)
+        _OWNERS[id(model)] = finalizer
+    if previous is not None:
+        previous.detach()
+
+
+def _owner_gone(model):
+    _ORPHANS.append(model)
+
+
+def release(model):
+    """The owner no longer holds ``model`` (it was refit): make it a spare."""
+    with _SPARES_LOCK:
+        finalizer = _OWNERS.pop(id(model), None)
+    if finalizer is not None:
+        finalizer.detach()
+        give_spare(model)
+
+
+def expose(model):
+    """``model`` was handed to the user: never reuse it."""
+    model._skmlp_exposed = True
+    with _SPARES_LOCK:
+        finalizer = _OWNERS.pop(id(model), None)
+    if finalizer is not None:
+        finalizer.detach()
 
 
 # -- distribution -------------------------------------------------------------

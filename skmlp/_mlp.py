@@ -283,11 +283,21 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             model = self._live_model()
             before = _keras.training_state(model)
         else:
-            with _keras.strategy_scope(self.distribution):
-                model = self._build_model(
-                    X.shape[1], spec["n_outputs"], spec["out_activation"]
-                )
-                _keras.compile_model(model, p, spec["kind"], spec["loss"], batch_size)
+            # A spare compiled model of the same configuration (see
+            # _keras.take_spare) saves tracing a new train step, and the memory
+            # Keras keeps of every trace.
+            key = self._spare_key(X.shape[1], hidden, spec, p, batch_size)
+            model = None if key is None else _keras.take_spare(key)
+            if model is None:
+                with _keras.strategy_scope(self.distribution):
+                    model = self._build_model(
+                        X.shape[1], spec["n_outputs"], spec["out_activation"]
+                    )
+                    _keras.compile_model(
+                        model, p, spec["kind"], spec["loss"], batch_size
+                    )
+            if key is not None:
+                model._skmlp_key = key
             if reuse:
                 # A warm-started fit trains a copy of the network with a fresh
                 # optimizer built from the current parameters (as scikit-learn
@@ -303,6 +313,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             p, early_stopping, score_key, incremental, state
         )
         epochs = 1 if incremental else self.max_iter
+        previous = self.__dict__.get("_model")
         try:
             history = _keras.train(
                 model,
@@ -340,11 +351,61 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             # here (a diverged optimizer would poison the next partial_fit).
             if before is not None:
                 _keras.restore_training_state(model, before)
+            else:  # the new model is nobody's: keep it as a spare
+                _keras.give_spare(model)
             raise
+        if before is None:
+            if previous is not None and previous is not model:
+                _keras.release(previous)  # the estimator no longer holds it
+            if getattr(model, "_skmlp_key", None) is not None:
+                _keras.adopt(model, model._skmlp_key, self)
         # Whether max_iter ran out: the caller warns once the fit is committed.
         return (
             not incremental and not monitor.stopped and len(history["loss"]) == epochs
         )
+
+    def _spare_key(self, n_features, hidden, spec, p, batch_size):
+        """What a compiled model must match to be reused by this fit: its
+        architecture and every parameter compile_model reads (None: never
+        reuse, e.g. for a custom _build_model or a distribution strategy)."""
+        if (
+            type(self)._build_model is not _BaseMLPKeras._build_model
+            or p.get("distribution") is not None
+        ):
+            return None
+        from . import _keras
+
+        compiled = (
+            "solver",
+            "learning_rate",
+            "learning_rate_init",
+            "power_t",
+            "momentum",
+            "nesterovs_momentum",
+            "beta_1",
+            "beta_2",
+            "epsilon",
+            "alpha",
+            "huber_delta",
+        )
+        key = (
+            type(self),
+            n_features,
+            tuple(hidden),
+            p["activation"],
+            spec["n_outputs"],
+            spec["out_activation"],
+            spec["kind"],
+            spec["loss"],
+            batch_size,
+            *_keras.global_config(),
+            *(p.get(k) for k in compiled),
+        )
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
 
     def _set_warm_weights(self, model):
         """Give ``model`` the fitted weights (warm_start=True)."""
@@ -507,6 +568,9 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 "exists after fit."
             )
         model = self._live_model()
+        from . import _keras
+
+        _keras.expose(model)  # the caller holds it: never reuse it elsewhere
         # The caller may change the weights (set_weights): re-read them before
         # the next NumPy prediction.
         self._weights_stale = True
