@@ -33,10 +33,13 @@ KERAS_SOLVERS = {"adamw", "adamax", "adagrad", "adadelta", "adafactor", "nadam"}
 KERAS_SOLVERS |= {"rmsprop", "ftrl", "lion", "lamb"}
 #: scikit-learn's activation names and the Keras ones we can also run in NumPy.
 ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | set(_forward.ACTIVATIONS)
-#: Up to this many rows, predictions take the NumPy forward pass.
-NUMPY_PREDICT_MAX_ROWS = 512
+#: Up to this many rows, predictions take the NumPy forward pass: on a CPU it
+#: beats Keras's predict loop at every size measured (benchmarks/LEVERS.md);
+#: larger inputs go through Keras's batched predict (and the GPU, if any).
+NUMPY_PREDICT_MAX_ROWS = 2048
 #: Serializes rebuilding the Keras model of an unpickled estimator.
 _BUILD_LOCK = threading.RLock()
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SKLEARN_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
 
 
@@ -603,10 +606,39 @@ class _BaseMLPKeras(BaseEstimator, ABC):
 
     # -- predict -----------------------------------------------------------------
 
+    def _plain_rows(self, X):
+        """``X`` as float32 if it is what validate_data would pass unchanged
+        but for the dtype (a finite 2-D float ndarray of the fitted width, the
+        estimator fitted without feature names), else None.
+
+        validate_data's generic checks cost about 0.2 ms a call, as much as
+        the forward pass of a small network on a few rows: predicting one row
+        must stay as fast as scikit-learn's own MLPs. Anything else, and every
+        error, takes validate_data's path.
+        """
+        d = self.__dict__
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _FLOAT_DTYPES
+            and "_model_weights" in d
+            and "feature_names_in_" not in d
+            and X.shape[0] > 0
+            and X.shape[1] == d["n_features_in_"]
+        ):
+            with np.errstate(over="ignore"):  # too large: validate_data says so
+                X = X.astype(np.float32, copy=False)
+            if np.isfinite(X).all():
+                return X
+        return None
+
     def _forward(self, X):
         """The network's output for ``X``: (n_samples, n_outputs) float32."""
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        rows = self._plain_rows(X)
+        if rows is None:
+            check_is_fitted(self)
+            rows = self._validate_X(X, reset=False)
+        X = rows
         if self._weights_stale and self.__dict__.get("_model") is not None:
             from . import _keras
 

@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skmlp import MLPKerasClassifier, MLPKerasRegressor
+from skmlp._mlp import NUMPY_PREDICT_MAX_ROWS
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0])
@@ -86,9 +87,32 @@ def test_numpy_forward_equals_keras_predict(digits, digits_default):
     keras_out = clf.model_.predict(X[:100], verbose=0)
     assert_allclose(fast, keras_out, atol=1e-5)
     # Large inputs take Keras's batched path; both paths agree.
-    big = np.vstack([X, X])
-    assert big.shape[0] > 512
+    big = np.tile(X, (-(-(NUMPY_PREDICT_MAX_ROWS + 1) // len(X)), 1))
+    assert big.shape[0] > NUMPY_PREDICT_MAX_ROWS
     assert_allclose(clf.predict_proba(big)[:100], fast, atol=1e-5)
+
+
+def test_plain_rows_shortcut_agrees_with_validate_data(small_clf):
+    # A finite float ndarray skips validate_data's generic checks; every other
+    # input goes through them, and both give the same answers and errors.
+    clf, X, _ = small_clf
+    X64 = np.asarray(X[:5], dtype=np.float64)
+    expected = clf.predict_proba(X64.tolist())
+    assert_allclose(clf.predict_proba(X64), expected, rtol=0, atol=0)
+    assert_allclose(clf.predict_proba(X64.astype(np.float32)), expected, atol=0)
+    assert_allclose(clf.predict_proba(np.asfortranarray(X64)), expected, atol=0)
+    bad = X64.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict(bad)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X64[:, :-1])
+    with pytest.raises(ValueError, match="minimum of 1 is required"):
+        clf.predict(X64[:0])
+    huge = X64.copy()
+    huge[0, 0] = 1e300  # finite in float64, infinite once cast to float32
+    with pytest.raises(ValueError, match="infinity|too large"):
+        clf.predict(huge)
 
 
 def test_set_weights_through_model_is_seen_by_predict(small_clf):
