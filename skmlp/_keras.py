@@ -145,12 +145,16 @@ class SklearnLoss(keras.losses.Loss):
     Each batch's loss is ``sum(w * l) / sum(w)`` plus the L2 penalty
     ``alpha / 2 * ||W||^2 / sum(w)``: with sample weights, scaling the weights
     changes nothing, and a weight of 2 acts as a repeated sample.
+
+    ``compile_model`` gives it ``alpha_variable``, which the traced train step
+    reads instead of the constant ``alpha``: a compiled model is then reused for
+    another alpha without tracing again (see :func:`retune`).
     """
 
     def __init__(self, kind="squared_error", alpha=0.0, huber_delta=1.0, **kw):
         super().__init__(name=kind, **kw)
         self.kind, self.alpha, self.huber_delta = kind, alpha, huber_delta
-        self.kernels = []
+        self.kernels, self.alpha_variable = [], None
 
     def _per_sample(self, y, p):
         if self.kind == "huber":
@@ -171,7 +175,8 @@ class SklearnLoss(keras.losses.Loss):
             # gradient is the kernel itself: a fifth of a step's cost less
             # than squaring, summing and broadcasting back every kernel.
             half_sq = tf.add_n([tf.nn.l2_loss(k.value) for k in self.kernels])
-            loss = loss + ops.divide_no_nan(self.alpha * half_sq, total)
+            alpha = self.alpha if self.alpha_variable is None else self.alpha_variable
+            loss = loss + ops.divide_no_nan(alpha * half_sq, total)
         return loss
 
     def get_config(self):
@@ -292,6 +297,11 @@ def compile_model(model, p, kind, loss_kind, batch_size):
         loss_kind, alpha=p["alpha"], huber_delta=p.get("huber_delta", 1.0)
     )
     loss.kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+    if p["alpha"]:
+        loss.alpha_variable = keras.Variable(
+            float(p["alpha"]), dtype="float32", trainable=False, name="alpha"
+        )
+    model._skmlp_loss = loss
     model.compile(
         optimizer=make_optimizer(p, batch_size),
         loss=loss,
@@ -342,9 +352,10 @@ def global_config():
     )
 
 
-def take_spare(key):
+def take_spare(key, p):
     """A spare compiled model for configuration ``key``, its optimizer reset to
-    its fresh state (the caller sets the weights), or None."""
+    its fresh state and retuned to the parameters ``p`` (the caller sets the
+    weights), or None."""
     while _ORPHANS:
         try:
             orphan = _ORPHANS.pop()
@@ -363,7 +374,28 @@ def take_spare(key):
             model.optimizer.variables, model._skmlp_fresh_optimizer, strict=True
         ):
             variable.assign(value)
+        retune(model, p)
     return model
+
+
+def retune(model, p):
+    """Set the hyperparameters the traced train step reads from variables:
+    ``alpha`` and a constant initial learning rate. A search over them (the
+    usual one) traces one train step per architecture, not per candidate."""
+    loss = model._skmlp_loss
+    if loss.alpha_variable is not None:
+        loss.alpha = p["alpha"]
+        loss.alpha_variable.assign(float(p["alpha"]))
+    learning_rate = model.optimizer._learning_rate
+    if isinstance(learning_rate, keras.Variable):
+        learning_rate.assign(float(p["learning_rate_init"]))
+
+
+def tunable_key(p):
+    """The part of a compiled model's key that :func:`retune` cannot change."""
+    # InvScaling keeps its initial rate as a constant of the traced schedule.
+    schedule = p["solver"] == "sgd" and p["learning_rate"] == "invscaling"
+    return bool(p["alpha"]), p["learning_rate_init"] if schedule else None
 
 
 def give_spare(model):
@@ -557,6 +589,10 @@ def train(model, X, Y, sw, *, p, epochs, batch_size, seed, validation, monitor):
     callbacks = [monitor, *(p["callbacks"] or [])]
     history = model.fit(
         data,
+        # Known, Keras creates the next epoch's iterator once at the end of an
+        # epoch; unknown, it also creates one at the start (10-15 ms each,
+        # most of an epoch of a small fit).
+        steps_per_epoch=-(-X.shape[0] // batch_size),
         epochs=epochs,
         verbose=p["verbose"],
         shuffle=False,  # the dataset is already shuffled, with a seed

@@ -290,7 +290,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             # _keras.take_spare) saves tracing a new train step, and the memory
             # Keras keeps of every trace.
             key = self._spare_key(X.shape[1], hidden, spec, p, batch_size)
-            model = None if key is None else _keras.take_spare(key)
+            model = None if key is None else _keras.take_spare(key, p)
             if model is None:
                 with _keras.strategy_scope(self.distribution):
                     model = self._build_model(
@@ -381,14 +381,12 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         compiled = (
             "solver",
             "learning_rate",
-            "learning_rate_init",
             "power_t",
             "momentum",
             "nesterovs_momentum",
             "beta_1",
             "beta_2",
             "epsilon",
-            "alpha",
             "huber_delta",
         )
         key = (
@@ -403,6 +401,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             batch_size,
             *_keras.global_config(),
             *(p.get(k) for k in compiled),
+            *_keras.tunable_key(p),  # alpha and learning_rate_init: retuned
         )
         try:
             hash(key)

@@ -124,6 +124,37 @@ def test_other_parameters_get_another_model():
     model = first._model
     del first
     gc.collect()
-    other = _make(learning_rate_init=0.01).fit(X, y)
+    other = _make(momentum=0.5, solver="sgd").fit(X, y)
     assert other._model is not model
-    assert other.model_.optimizer.learning_rate.numpy() == np.float32(0.01)
+
+
+def test_a_model_reused_for_another_alpha_and_learning_rate_fits_as_a_new_one():
+    # alpha and learning_rate_init are read from variables by the traced train
+    # step: a search over them reuses one compiled model per architecture.
+    X, y = _data()
+
+    def make(alpha, lr):
+        return MLPKerasClassifier(
+            hidden_layer_sizes=(7,),
+            max_iter=4,
+            random_state=0,
+            alpha=alpha,
+            learning_rate_init=lr,
+        )
+
+    reference = make(0.5, 0.01).fit(X, y)  # held: its model is not a spare
+    first = make(1e-4, 1e-3).fit(X, y)
+    model = first._model
+    assert model is not reference._model
+    del first
+    gc.collect()
+    second = make(0.5, 0.01).fit(X, y)
+    assert second._model is model  # reused ...
+    assert second._model.optimizer.learning_rate.numpy() == np.float32(0.01)
+    for a, b in zip(
+        second.coefs_ + second.intercepts_,
+        reference.coefs_ + reference.intercepts_,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(a, b)  # ... and trained as a new model
+    np.testing.assert_array_equal(second.loss_curve_, reference.loss_curve_)
