@@ -220,6 +220,10 @@ def _dataset_permuted(X, Y, sw, batch_size, shuffle, seed):
 def patched(**changes):
     from skmlp import _keras as K
 
+    # A compiled model kept for reuse (K.take_spare) belongs to the variant
+    # that built it: every variant's fit builds its own.
+    K._SPARES.clear()
+    K._ORPHANS.clear()
     saved = {k: getattr(K, k) for k in changes}
     for k, v in changes.items():
         setattr(K, k, v)

@@ -625,8 +625,24 @@ GRID = {
 }
 
 
-def _gridsearch_child(max_iter, cv, refit, n_rows):
-    """Runs in a fresh process, so loky's workers and their output stay apart."""
+def _import_skmlp_keras():
+    """Run in a loky worker: import TensorFlow there (its one-time start-up)."""
+    import os
+
+    from skmlp import _keras
+
+    return os.getpid(), _keras.tf.config.threading.get_intra_op_parallelism_threads()
+
+
+def _gridsearch_child(max_iter, cv, refit, n_rows, reps):
+    """Runs in a fresh process, so loky's workers and their output stay apart.
+
+    Both sides are timed warm: this process fits once before timing (TensorFlow
+    imported, its start-up charged to nobody), and the two loky workers are
+    started and import TensorFlow before the first timed n_jobs=2 search; that
+    start-up is timed apart. The searches alternate, ``reps`` each.
+    """
+    from joblib import Parallel, delayed
     from joblib.externals.loky import get_reusable_executor
     from sklearn.datasets import load_digits
     from sklearn.model_selection import GridSearchCV
@@ -635,34 +651,41 @@ def _gridsearch_child(max_iter, cv, refit, n_rows):
 
     X, y = load_digits(return_X_y=True)
     X, y = (X[:n_rows] / 16.0).astype(np.float32), y[:n_rows]
-    res = {}
-    for n_jobs in (1, 2):
-        search = GridSearchCV(
-            MLPKerasClassifier(max_iter=max_iter, random_state=0),
-            GRID,
-            cv=cv,
-            n_jobs=n_jobs,
-            refit=refit,
-        )
+
+    def search(n_jobs):
+        est = MLPKerasClassifier(max_iter=max_iter, random_state=0)
+        gs = GridSearchCV(est, GRID, cv=cv, n_jobs=n_jobs, refit=refit)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             t0 = time.perf_counter()
-            search.fit(X, y)
-            res[n_jobs] = {
-                "time": time.perf_counter() - t0,
-                "score": search.best_score_,
-            }
+            gs.fit(X, y)
+            return time.perf_counter() - t0, gs.best_score_
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        MLPKerasClassifier(max_iter=1).fit(X[:100], y[:100])
+    t0 = time.perf_counter()
+    workers = Parallel(n_jobs=2)(delayed(_import_skmlp_keras)() for _ in range(2))
+    startup = time.perf_counter() - t0
+    res = {"startup": startup, "worker_threads": sorted(t for _, t in workers)}
+    for n_jobs in (1, 2):
+        res[n_jobs] = {"times": [], "score": None}
+    for rep in range(reps):
+        for n_jobs in (2, 1) if rep % 2 else (1, 2):
+            t, score = search(n_jobs)
+            res[n_jobs]["times"].append(t)
+            res[n_jobs]["score"] = score
     get_reusable_executor().shutdown(wait=True)
     print(json.dumps(res))
 
 
 def bench_gridsearch(ctx):
-    max_iter, cv, refit, n_rows = (
-        (5, 2, False, 1000) if ctx["quick"] else (20, 3, True, 1797)
+    max_iter, cv, refit, n_rows, reps = (
+        (10, 2, False, 1000, 2) if ctx["quick"] else (20, 3, True, 1797, 3)
     )
     log(
         f"[gridsearch] 8 candidates x cv={cv} on digits ({n_rows} x 64), "
-        f"max_iter={max_iter}, n_jobs 1 then 2, in a fresh process"
+        f"max_iter={max_iter}, n_jobs 1 and 2 alternating x{reps}, in a fresh process"
     )
     out, _ = _spawner(ctx).run(
         [
@@ -674,18 +697,24 @@ def bench_gridsearch(ctx):
             str(cv),
             str(int(refit)),
             str(n_rows),
+            str(reps),
         ],
-        timeout=1200,
+        timeout=1800,
     )
-    res = {int(k): v for k, v in json.loads(out.strip().splitlines()[-1]).items()}
-    for n_jobs, r in res.items():
-        log(f"  n_jobs={n_jobs}: {r['time']:.2f} s (best CV accuracy {r['score']:.3f})")
+    raw = json.loads(out.strip().splitlines()[-1])
+    res = {int(k) if k.isdigit() else k: v for k, v in raw.items()}
+    log(f"  loky workers started (TensorFlow imported) in {res['startup']:.2f} s")
+    for n_jobs in (1, 2):
+        r = res[n_jobs]
+        r["time"] = median(r["times"])
+        log(f"  n_jobs={n_jobs}: {r['time']:.2f} s median (best CV {r['score']:.3f})")
     ctx["gridsearch"] = {
         "res": res,
         "max_iter": max_iter,
         "cv": cv,
         "refit": refit,
         "n_rows": n_rows,
+        "reps": reps,
     }
     return ctx["gridsearch"]
 
@@ -1066,24 +1095,40 @@ def render(ctx):
                 if g["n_rows"] >= 1797
                 else f"the first {g['n_rows']} of its 1797 rows x 64"
             )
-            + ", scaled to [0, 1]), run once "
-            "per n_jobs in a fresh process. n_jobs=2 starts two loky worker "
-            "processes, each importing TensorFlow: that start-up is included.",
+            + ", scaled to [0, 1]), in a fresh process. Both sides are timed warm: "
+            "the process fitted once before timing, and the two loky workers were "
+            "started (each importing TensorFlow) before the first timed n_jobs=2 "
+            f"search, which took {res['startup']:.2f} s once and is shown apart. "
+            f"The searches alternate, {g['reps']} of each; medians. Each worker's "
+            "TensorFlow ran "
+            f"{' and '.join(str(t) for t in res['worker_threads'])} intra-op "
+            "thread(s) (joblib sets OMP_NUM_THREADS=1 in its workers; skmlp "
+            "follows it).",
             "",
-            "| n_jobs | time | best CV accuracy |",
-            "|---|---|---|",
+            "| n_jobs | time (median) | all runs (s) | best CV accuracy |",
+            "|---|---|---|---|",
         ]
         for n_jobs in (1, 2):
+            r = res[n_jobs]
             lines.append(
-                f"| {n_jobs} | {fmt_s(res[n_jobs]['time'])} | "
-                f"{res[n_jobs]['score']:.3f} |"
+                f"| {n_jobs} | {fmt_s(r['time'])} | "
+                f"{', '.join(f'{t:.2f}' for t in r['times'])} | {r['score']:.3f} |"
             )
         sp = _ratio(res[1]["time"], res[2]["time"])
+        cold = _ratio(res[1]["time"], res[2]["time"] + res["startup"])
         lines += [
             "",
-            f"Speed-up of n_jobs=2 over n_jobs=1: {sp:.2f}x (recorded, no target).",
+            f"Speed-up of n_jobs=2 over n_jobs=1: {sp:.2f}x warm; {cold:.2f}x for a "
+            "first search that also starts the workers.",
             "",
         ]
+        targets.append(
+            (
+                "8-candidate search: n_jobs=2 >= 1.5x faster than n_jobs=1 (warm)",
+                f"{sp:.2f}x",
+                verdict(sp >= 1.5),
+            )
+        )
 
     if targets:
         summary = [
@@ -1111,7 +1156,9 @@ def main(argv=None):
         _memory_child(argv[2], argv[3], int(argv[4]))
         return 0
     if argv[:2] == ["--_child", "gridsearch"]:
-        _gridsearch_child(int(argv[2]), int(argv[3]), bool(int(argv[4])), int(argv[5]))
+        _gridsearch_child(
+            int(argv[2]), int(argv[3]), bool(int(argv[4])), int(argv[5]), int(argv[6])
+        )
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
