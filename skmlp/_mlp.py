@@ -14,7 +14,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import (
     ConvergenceWarning,
-    InconsistentVersionWarning,
     NotFittedError,
 )
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -26,7 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _forward
-from ._targets import fit_transaction
+from ._targets import check_pickled_version, fit_transaction, pickled_state
 
 #: Keras optimizers reachable by name, besides scikit-learn's "sgd" and "adam".
 KERAS_SOLVERS = {"adamw", "adamax", "adagrad", "adadelta", "adafactor", "nadam"}
@@ -41,12 +40,6 @@ NUMPY_PREDICT_MAX_ROWS = 2048
 _BUILD_LOCK = threading.RLock()
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _SKLEARN_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
-
-
-def _version():
-    from . import __version__
-
-    return __version__
 
 
 class _BaseMLPKeras(BaseEstimator, ABC):
@@ -662,21 +655,10 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 state = dict(super().__getstate__())
             state["_model"] = None
         state.pop("_lock", None)
-        state["_skmlp_version"] = _version()
-        return state
+        return pickled_state(state)
 
     def __setstate__(self, state):
-        saved = state.pop("_skmlp_version", None)
-        if saved is not None and saved != _version():
-            warnings.warn(
-                InconsistentVersionWarning(
-                    estimator_name=f"skmlp {type(self).__name__}",
-                    current_sklearn_version=_version(),
-                    original_sklearn_version=saved,
-                ),
-                stacklevel=2,  # the caller of pickle.load
-            )
-        super().__setstate__(state)
+        super().__setstate__(check_pickled_version(self, state))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

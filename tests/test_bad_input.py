@@ -15,11 +15,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pytest
+from _estimators import ALL, FACTORIES, MLPS, keras_rows
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
+from skmlp import MLPKerasClassifier, MLPKerasRegressor
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -31,20 +32,9 @@ X = RNG.randn(30, 4)
 Y_CLASS = np.arange(30) % 3
 Y_REG = X[:, 0] - X[:, 1]
 X_SMALL = X[:7]  # the NumPy forward pass of the MLPs
-X_LARGE = np.tile(X, (20, 1))  # 600 rows: the Keras predict of the MLPs
+X_LARGE = keras_rows(X)  # the Keras predict of the MLPs
 
-FACTORIES = {
-    "clf": lambda: MLPKerasClassifier(
-        hidden_layer_sizes=(8,), max_iter=5, random_state=0
-    ),
-    "reg": lambda: MLPKerasRegressor(
-        hidden_layer_sizes=(8,), max_iter=5, random_state=0
-    ),
-    "perc": lambda: StepPerceptron(max_iter=5, random_state=0),
-}
-ALL = tuple(FACTORIES)
 CLASSIFIERS = ("clf", "perc")
-MLPS = ("clf", "reg")
 
 
 def target(name):
@@ -875,7 +865,7 @@ def test_interrupted_fit_leaves_fitted_estimator_as_before(fitted, name, how):
     data, y = X, target(name)
     if how == "mid_epoch_partial_fit":
         recorder = LossRecorder(interrupt_at_batch=1)
-        data, y = X_LARGE, np.tile(y, 20)
+        data, y = np.tile(X, (20, 1)), np.tile(y, 20)
     else:
         recorder = LossRecorder(interrupt_at_epoch=1 if "partial" in how else 2)
     kw = dict(callbacks=[recorder], max_iter=10, batch_size=10)

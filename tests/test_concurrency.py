@@ -1,6 +1,7 @@
 """Concurrency: one fitted estimator serving predictions from many threads.
 
-Small inputs take the NumPy forward pass, large ones (more than 512 rows) Keras's
+Small inputs take the NumPy forward pass, large ones (more than
+``NUMPY_PREDICT_MAX_ROWS``) Keras's
 ``predict``; mixed calls from 8 threads must return exactly what the same calls
 return one after the other, including on a freshly unpickled estimator (whose
 Keras model the first large call builds) and after ``model_`` was touched
@@ -15,6 +16,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
+from skmlp._mlp import NUMPY_PREDICT_MAX_ROWS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -23,10 +25,11 @@ N_CALLS = 200
 RNG = np.random.RandomState(0)
 X = RNG.randn(60, 5)
 Y_CLASS = np.arange(60) % 3
-#: Row counts on both sides of the NumPy/Keras threshold (512 rows); one call
-#: in ten is large (Keras's predict costs a tenth of a second a call).
-SIZES = [1, 3, 17, 64, 200, 512, 2, 5, 33, 513] * 2
-SIZES[-1] = 1100
+#: Row counts on both sides of the NumPy/Keras threshold; one call in ten is
+#: large (Keras's predict costs a tenth of a second a call).
+_T = NUMPY_PREDICT_MAX_ROWS
+SIZES = [1, 3, 17, 64, 200, _T, 2, 5, 33, _T + 1] * 2
+SIZES[-1] = 2 * _T + 3
 INPUTS = [RNG.randn(n, 5) for n in SIZES]
 
 
@@ -59,7 +62,7 @@ def test_predict_proba_from_8_threads_equals_sequential(classifier):
     expected = _serve(classifier.predict_proba, n_threads=1)
     got = _serve(classifier.predict_proba)
     _assert_all_equal(got, expected)
-    assert got[SIZES.index(513)].shape == (513, 3)
+    assert got[SIZES.index(_T + 1)].shape == (_T + 1, 3)
 
 
 def test_freshly_unpickled_estimator_from_8_threads(classifier, monkeypatch):

@@ -18,12 +18,12 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from _estimators import ALL, FACTORIES, MLPS, keras_rows
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import InconsistentVersionWarning, NotFittedError
 
 import skmlp
-from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -32,19 +32,8 @@ X = RNG.randn(40, 4)
 Y_CLASS = np.array(["ant", "bee", "cat"])[np.arange(40) % 3]
 Y_REG = X[:, 0] - 2 * X[:, 1]
 X_SMALL = X[:5]
-X_LARGE = np.tile(X, (15, 1))  # 600 rows: the Keras path of the MLPs
+X_LARGE = keras_rows(X)  # the Keras path of the MLPs
 
-FACTORIES = {
-    "clf": lambda: MLPKerasClassifier(
-        hidden_layer_sizes=(8,), max_iter=5, random_state=0
-    ),
-    "reg": lambda: MLPKerasRegressor(
-        hidden_layer_sizes=(8,), max_iter=5, random_state=0
-    ),
-    "perc": lambda: StepPerceptron(max_iter=5, random_state=0),
-}
-ALL = tuple(FACTORIES)
-MLPS = ("clf", "reg")
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -9,6 +9,7 @@ import random
 
 import numpy as np
 import pytest
+from _estimators import keras_rows
 
 from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
 
@@ -18,7 +19,7 @@ RNG = np.random.RandomState(0)
 X = RNG.randn(40, 3)
 Y_CLASS = np.arange(40) % 2
 Y_REG = X[:, 0]
-X_LARGE = np.tile(X, (15, 1))  # 600 rows: Keras's predict
+X_LARGE = keras_rows(X)  # Keras's predict
 
 
 def global_state():
