@@ -4,6 +4,7 @@ Each one encodes its targets for Keras, and decodes the network's output into
 scikit-learn's predictions. Everything else lives in the base class.
 """
 
+import re
 from numbers import Real
 
 import numpy as np
@@ -119,8 +120,14 @@ _SHARED_ATTRIBUTES = """\
 
 
 def _document(cls):
-    cls.__doc__ = cls.__doc__.replace("{parameters}", _SHARED_PARAMETERS).replace(
-        "{attributes}", _SHARED_ATTRIBUTES
+    """Put the shared blocks in place of the ``{parameters}`` and
+    ``{attributes}`` lines of ``cls``'s docstring (indented like its other
+    lines, so that formatters leave the docstring as it is)."""
+    doc = re.sub(
+        r"^ *\{parameters\}$", lambda _: _SHARED_PARAMETERS, cls.__doc__, flags=re.M
+    )
+    cls.__doc__ = re.sub(
+        r"^ *\{attributes\}$", lambda _: _SHARED_ATTRIBUTES, doc, flags=re.M
     )
     return cls
 
@@ -129,49 +136,49 @@ def _document(cls):
 class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
     """Multi-layer perceptron classifier trained by Keras.
 
-        A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
-        the same parameters, defaults and fitted attributes, with a Keras 3 model
-        underneath (Keras optimizers and activations, ``model_.summary()``, GPUs).
-        Binary targets train one sigmoid unit with binary cross-entropy, multiclass
-        targets a softmax layer, multilabel indicator matrices one sigmoid per
-        label.
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters, defaults and fitted attributes, with a Keras 3 model
+    underneath (Keras optimizers and activations, ``model_.summary()``, GPUs).
+    Binary targets train one sigmoid unit with binary cross-entropy, multiclass
+    targets a softmax layer, multilabel indicator matrices one sigmoid per
+    label.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {parameters}
-        class_weight : dict, "balanced" or None, default=None
-            Weights keyed by the original class labels, multiplying each sample's
-            loss; "balanced" uses ``n_samples / (n_classes * np.bincount(y))``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights keyed by the original class labels, multiplying each sample's
+        loss; "balanced" uses ``n_samples / (n_classes * np.bincount(y))``.
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            The class labels, as given.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, as given.
     {attributes}
 
-        See Also
-        --------
-        MLPKerasRegressor : The regressor.
-        sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
+    See Also
+    --------
+    MLPKerasRegressor : The regressor.
+    sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
 
-        Notes
-        -----
-        Predictions for up to a few hundred rows run a NumPy forward pass over the
-        cached weights (no TensorFlow call); larger inputs use Keras's batched
-        ``predict``. To use another architecture, subclass and override
-        ``_build_model(n_features_in, n_outputs, out_activation)``.
+    Notes
+    -----
+    Predictions for up to 2,048 rows run a NumPy forward pass over the cached
+    weights (no TensorFlow call); larger inputs use Keras's batched
+    ``predict``. To use another architecture, subclass and override
+    ``_build_model(n_features_in, n_outputs, out_activation)``.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from skmlp import MLPKerasClassifier
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = MLPKerasClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
-        ...                          max_iter=100, random_state=0).fit(X, y)
-        >>> clf.predict(X[:3])
-        array([0, 0, 0])
-        >>> clf.predict_proba(X[:1]).shape
-        (1, 3)
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skmlp import MLPKerasClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPKerasClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                          max_iter=100, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
     """
 
     _ravel_column_y = True
@@ -395,7 +402,7 @@ class MLPKerasRegressor(RegressorMixin, _BaseMLPKeras):
 
     Parameters
     ----------
-{parameters}
+    {parameters}
     loss : {"squared_error", "absolute_error", "huber", "poisson"}, \
 default="squared_error"
         The loss: half the squared error (as scikit-learn), the absolute
@@ -409,7 +416,7 @@ default="squared_error"
 
     Attributes
     ----------
-{attributes}
+    {attributes}
 
     See Also
     --------
