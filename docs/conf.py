@@ -7,7 +7,6 @@ quick build (few epochs), or pass ``-D plot_gallery=0`` to skip running them.
 """
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -154,27 +153,6 @@ def _sklearn_link(app, env, node, contnode):
     return ref
 
 
-# -- Trailing underscores in docstrings -------------------------------------------
-# In reStructuredText, ``word_`` is a link to a target named "word": prose such as
-# ``shape (n_features_in_,)`` or ``"val_" counterparts`` in a docstring would
-# break the build. Escape a trailing underscore outside inline markup, after
-# numpydoc has turned the sections into reStructuredText.
-
-_INLINE_MARKUP = re.compile(r"(``.*?``|`[^`]*`_{0,2}|\*\*.*?\*\*)")
-_TRAILING_UNDERSCORE = re.compile(r"(?<![\\\w])([A-Za-z]\w*?)_(?=[\s,.;:)\]\"']|$)")
-
-
-def _escape_trailing_underscores(app, what, name, obj, options, lines):
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith(".."):  # directives, targets, comments
-            continue
-        parts = _INLINE_MARKUP.split(line)
-        for j in range(0, len(parts), 2):  # outside ``...``, `...` and **...**
-            parts[j] = _TRAILING_UNDERSCORE.sub(r"\1\\_", parts[j])
-        lines[i] = "".join(parts)
-
-
 def setup(app):
     app.connect("missing-reference", _sklearn_link)
-    app.connect("autodoc-process-docstring", _escape_trailing_underscores, priority=600)
     app.add_css_file("custom.css")
