@@ -164,15 +164,31 @@ class SklearnLoss(keras.losses.Loss):
         if sample_weight is None:
             sample_weight = ops.ones_like(losses)
         sw = ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(losses))
-        total = ops.sum(sw)
+        total, share = _across_replicas(ops.sum(sw))
         loss = ops.divide_no_nan(ops.sum(sw * losses), total)
         if self.alpha and self.kernels:
             penalty = sum(ops.sum(ops.square(k)) for k in self.kernels)
-            loss = loss + ops.divide_no_nan(0.5 * self.alpha * penalty, total)
+            loss = loss + ops.divide_no_nan(0.5 * share * self.alpha * penalty, total)
         return loss
 
     def get_config(self):
         return {"kind": self.kind, "alpha": self.alpha, "huber_delta": self.huber_delta}
+
+
+def _across_replicas(total):
+    """The batch's weight total and this replica's share of the penalty.
+
+    Under a ``tf.distribute`` strategy each of the R replicas sees part of the
+    batch and Keras sums their gradients. Dividing each replica's ``sum(w * l)``
+    by the weight total of the whole batch (summed across replicas), and giving
+    each replica 1/R of the penalty, makes that sum the gradient of the
+    single-device loss. Outside a strategy: ``(total, 1.0)``.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if context is None or replicas == 1:
+        return total, 1.0
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, total), 1.0 / replicas
 
 
 # -- metrics (the validation score of early stopping) -------------------------
@@ -508,6 +524,17 @@ class SklearnStopping(keras.callbacks.Callback):
             self.model.set_weights(self.best_weights)
 
 
+def _fit_under_strategy(model):
+    """Prepare ``model``, built in a ``tf.distribute`` strategy, for Keras's fit.
+
+    Under a strategy, Keras's ``fit`` first reads a batch to build the model;
+    ``train`` has built it already, and that read would start one more pass
+    over the dataset, advancing its per-epoch shuffle: the batches would no
+    longer be those of a single-device fit. That build is skipped.
+    """
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+
+
 def _all_finite(variables):
     return all(bool(ops.all(ops.isfinite(v))) for v in variables)
 
@@ -549,8 +576,11 @@ def train(model, X, Y, sw, *, p, epochs, batch_size, seed, validation, monitor):
     # (a few MB of memory per fit, and slower tracing).
     symbolic_build = getattr(model, "_symbolic_build", None)
     if symbolic_build is not None:
-        symbolic_build(data_batch=(X[:1], Y[:1], sw[:1].astype("float32")))
+        with model.distribute_strategy.scope():
+            symbolic_build(data_batch=(X[:1], Y[:1], sw[:1].astype("float32")))
     data = _dataset(X, Y, sw.astype("float32"), batch_size, p["shuffle"], seed)
+    if model.distribute_strategy is not tf.distribute.get_strategy():
+        _fit_under_strategy(model)
     callbacks = [monitor, *(p["callbacks"] or [])]
     history = model.fit(
         data,

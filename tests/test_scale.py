@@ -113,6 +113,12 @@ mirrored = MLPKerasClassifier(distribution="mirrored", **kw).fit(Xtr, ytr)
 assert mirrored.model_.distribute_strategy.num_replicas_in_sync == 2
 copy = pickle.loads(pickle.dumps(mirrored))
 assert (copy.predict(Xte) == mirrored.predict(Xte)).all()
+# Each replica's loss is its share of the whole batch's: the training (and
+# the loss reported) is the single-device one, up to rounding.
+for a, b in zip(single.coefs_, mirrored.coefs_):
+    assert abs(a - b).max() < 1e-4, abs(a - b).max()
+assert max(abs(a - b) / a for a, b in zip(
+    single.loss_curve_, mirrored.loss_curve_)) < 1e-2
 print("ACC", single.score(Xte, yte), mirrored.score(Xte, yte),
       len(mirrored.loss_curve_))
 """
