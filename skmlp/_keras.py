@@ -85,7 +85,11 @@ with _quiet_stderr():
 
     _configure_threads(tf_thread_count())
     tf.config.list_physical_devices()
-    tf.constant(0.0)
+    # A MultiWorkerMirroredStrategy must configure TensorFlow's runtime before
+    # its first op runs: with TF_CONFIG set (a cluster), leave that to the
+    # strategy (see _multi_worker_strategy).
+    if "TF_CONFIG" not in os.environ:
+        tf.constant(0.0)
 
 from keras import ops  # noqa: E402
 
@@ -434,17 +438,44 @@ def expose(model):
 
 # -- distribution -------------------------------------------------------------
 
+_MULTI_WORKER = []
+_MULTI_WORKER_LOCK = threading.Lock()
+
+
+def _multi_worker_strategy():
+    """The process's one MultiWorkerMirroredStrategy, created on first use.
+
+    TensorFlow configures its collective ops once, before its first op runs:
+    a second strategy, or one created after TensorFlow has started, fails.
+    """
+    with _MULTI_WORKER_LOCK:
+        if not _MULTI_WORKER:
+            try:
+                with _quiet_stderr():
+                    _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+            except RuntimeError as exc:
+                raise RuntimeError(
+                    'distribution="multi_worker" must create its strategy before '
+                    "TensorFlow runs any operation in the process; set TF_CONFIG "
+                    "before skmlp is imported and fit before any other TensorFlow "
+                    "work, or create tf.distribute.MultiWorkerMirroredStrategy() at "
+                    "the start of the program and pass distribution=lambda: strategy."
+                ) from exc
+        return _MULTI_WORKER[0]
+
+
 _STRATEGIES = {
     "mirrored": lambda: tf.distribute.MirroredStrategy(),
-    "multi_worker": lambda: tf.distribute.MultiWorkerMirroredStrategy(),
+    "multi_worker": _multi_worker_strategy,
 }
 
 
 def make_strategy(distribution):
     """The ``tf.distribute.Strategy`` of the ``distribution`` parameter, or None.
 
-    A name or a zero-argument callable makes a new strategy each time (they
-    are picklable specs); a strategy instance is used as is.
+    "mirrored" or a zero-argument callable makes a new strategy each time (they
+    are picklable specs); "multi_worker" is the process's one strategy; a
+    strategy instance is used as is.
     """
     if distribution is None:
         return None
@@ -531,8 +562,31 @@ def _fit_under_strategy(model):
     ``train`` has built it already, and that read would start one more pass
     over the dataset, advancing its per-epoch shuffle: the batches would no
     longer be those of a single-device fit. That build is skipped.
+
+    Across workers, Keras 3 reduces a step's outputs with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on the scalar loss
+    and metrics, as does its build (keras-team/keras#20585): the steps then
+    return each scalar as a one-element vector, which that reduction turns
+    back into the scalar. Changes only this model, once.
     """
+    if getattr(model, "_skmlp_under_strategy", False):
+        return
     model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    in_mode = getattr(model.distribute_strategy.extended, "_in_multi_worker_mode", None)
+    if in_mode is not None and in_mode():
+
+        def vectors(step):
+            def step_returning_vectors(data):
+                return keras.tree.map_structure(
+                    lambda v: ops.reshape(v, (1,)) if len(v.shape) == 0 else v,
+                    step(data),
+                )
+
+            return step_returning_vectors
+
+        model.train_step = vectors(model.train_step)
+        model.test_step = vectors(model.test_step)
+    model._skmlp_under_strategy = True
 
 
 def _all_finite(variables):
