@@ -593,18 +593,47 @@ def _all_finite(variables):
     return all(bool(ops.all(ops.isfinite(v))) for v in variables)
 
 
-def _dataset(X, Y, sw, batch_size, shuffle, seed):
-    """Batches gathered from in-memory tensors in a seeded order.
+#: Up to this many rows, a shuffle buffer orders each epoch (about 200 bytes a
+#: row, and 8 us a row an epoch); beyond, a permutation computed batch by batch.
+SHUFFLE_BUFFER_MAX_ROWS = 2048
 
-    The shuffle uses an op-level seed, so it is reproducible without touching
-    TensorFlow's global seed.
+
+def _index_batches(n, batch_size, shuffle, seed):
+    """The row indices of each batch, in a new seeded order every epoch.
+
+    The order is reproducible from ``seed`` alone (op-level seeds, not
+    TensorFlow's global seed). Up to ``SHUFFLE_BUFFER_MAX_ROWS`` rows, a
+    shuffle buffer makes it, which is the cheapest per epoch; beyond, an
+    epoch's order is a permutation of ``range(n)`` computed batch by batch
+    (``index_shuffle``) from ``seed`` and a number drawn anew each epoch, in
+    constant memory, as data streamed from disk needs.
     """
-    n = X.shape[0]
+    rows = tf.data.Dataset.range(n)
+    if not shuffle:
+        return rows.batch(batch_size)
+    if n <= SHUFFLE_BUFFER_MAX_ROWS:
+        rows = rows.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        return rows.batch(batch_size)
+    n_batches = -(-n // batch_size)
+    epoch = (
+        tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        .take(1)
+        .map(lambda e: tf.fill([n_batches], e))
+        .unbatch()
+    )
+    key, max_index = tf.constant(seed, tf.int64), tf.constant(n - 1, tf.int64)
+    return tf.data.Dataset.zip(rows.batch(batch_size), epoch).map(
+        lambda i, e: tf.random.experimental.index_shuffle(
+            i, tf.stack([key, e]), max_index
+        )
+    )
+
+
+def _dataset(X, Y, sw, batch_size, shuffle, seed):
+    """Batches gathered from in-memory tensors in a seeded order (see
+    _index_batches)."""
     Xt, Yt, Wt = tf.convert_to_tensor(X), tf.convert_to_tensor(Y), tf.constant(sw)
-    idx = tf.data.Dataset.range(n)
-    if shuffle:
-        idx = idx.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    batches = idx.batch(batch_size).map(
+    batches = _index_batches(X.shape[0], batch_size, shuffle, seed).map(
         lambda i: (tf.gather(Xt, i), tf.gather(Yt, i), tf.gather(Wt, i)),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
