@@ -630,11 +630,26 @@ def _index_batches(n, batch_size, shuffle, seed):
 
 
 def _dataset(X, Y, sw, batch_size, shuffle, seed):
-    """Batches gathered from in-memory tensors in a seeded order (see
-    _index_batches)."""
-    Xt, Yt, Wt = tf.convert_to_tensor(X), tf.convert_to_tensor(Y), tf.constant(sw)
+    """Batches of ``(X, Y, sw)`` rows in a seeded order (see _index_batches).
+
+    X is an array, gathered from an in-memory tensor, or a
+    ``_source.FileRows``, whose rows are read from its file batch by batch.
+    """
+    Yt, Wt = tf.convert_to_tensor(Y), tf.constant(sw)
+    if isinstance(X, np.ndarray):
+        Xt = tf.convert_to_tensor(X)
+
+        def rows(i):
+            return tf.gather(Xt, i)
+
+    else:
+
+        def rows(i):
+            x = tf.numpy_function(X.read, [i], tf.float32)
+            return tf.ensure_shape(x, (None, X.shape[1]))
+
     batches = _index_batches(X.shape[0], batch_size, shuffle, seed).map(
-        lambda i: (tf.gather(Xt, i), tf.gather(Yt, i), tf.gather(Wt, i)),
+        lambda i: (rows(i), tf.gather(Yt, i), tf.gather(Wt, i)),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
