@@ -85,7 +85,11 @@ with _quiet_stderr():
 
     _configure_threads(tf_thread_count())
     tf.config.list_physical_devices()
-    tf.constant(0.0)
+    # A MultiWorkerMirroredStrategy must configure TensorFlow's runtime before
+    # its first op runs: with TF_CONFIG set (a cluster), leave that to the
+    # strategy (see _multi_worker_strategy).
+    if "TF_CONFIG" not in os.environ:
+        tf.constant(0.0)
 
 from keras import ops  # noqa: E402
 
@@ -168,7 +172,7 @@ class SklearnLoss(keras.losses.Loss):
         if sample_weight is None:
             sample_weight = ops.ones_like(losses)
         sw = ops.reshape(ops.cast(sample_weight, "float32"), ops.shape(losses))
-        total = ops.sum(sw)
+        total, share = _across_replicas(ops.sum(sw))
         loss = ops.divide_no_nan(ops.sum(sw * losses), total)
         if self.alpha and self.kernels:
             # tf.nn.l2_loss (sum(k**2) / 2) is one fused reduction whose
@@ -176,11 +180,27 @@ class SklearnLoss(keras.losses.Loss):
             # than squaring, summing and broadcasting back every kernel.
             half_sq = tf.add_n([tf.nn.l2_loss(k.value) for k in self.kernels])
             alpha = self.alpha if self.alpha_variable is None else self.alpha_variable
-            loss = loss + ops.divide_no_nan(alpha * half_sq, total)
+            loss = loss + ops.divide_no_nan(share * alpha * half_sq, total)
         return loss
 
     def get_config(self):
         return {"kind": self.kind, "alpha": self.alpha, "huber_delta": self.huber_delta}
+
+
+def _across_replicas(total):
+    """The batch's weight total and this replica's share of the penalty.
+
+    Under a ``tf.distribute`` strategy each of the R replicas sees part of the
+    batch and Keras sums their gradients. Dividing each replica's ``sum(w * l)``
+    by the weight total of the whole batch (summed across replicas), and giving
+    each replica 1/R of the penalty, makes that sum the gradient of the
+    single-device loss. Outside a strategy: ``(total, 1.0)``.
+    """
+    context = tf.distribute.get_replica_context()
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    if context is None or replicas == 1:
+        return total, 1.0
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, total), 1.0 / replicas
 
 
 # -- metrics (the validation score of early stopping) -------------------------
@@ -453,17 +473,44 @@ def expose(model):
 
 # -- distribution -------------------------------------------------------------
 
+_MULTI_WORKER = []
+_MULTI_WORKER_LOCK = threading.Lock()
+
+
+def _multi_worker_strategy():
+    """The process's one MultiWorkerMirroredStrategy, created on first use.
+
+    TensorFlow configures its collective ops once, before its first op runs:
+    a second strategy, or one created after TensorFlow has started, fails.
+    """
+    with _MULTI_WORKER_LOCK:
+        if not _MULTI_WORKER:
+            try:
+                with _quiet_stderr():
+                    _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+            except RuntimeError as exc:
+                raise RuntimeError(
+                    'distribution="multi_worker" must create its strategy before '
+                    "TensorFlow runs any operation in the process; set TF_CONFIG "
+                    "before skmlp is imported and fit before any other TensorFlow "
+                    "work, or create tf.distribute.MultiWorkerMirroredStrategy() at "
+                    "the start of the program and pass distribution=lambda: strategy."
+                ) from exc
+        return _MULTI_WORKER[0]
+
+
 _STRATEGIES = {
     "mirrored": lambda: tf.distribute.MirroredStrategy(),
-    "multi_worker": lambda: tf.distribute.MultiWorkerMirroredStrategy(),
+    "multi_worker": _multi_worker_strategy,
 }
 
 
 def make_strategy(distribution):
     """The ``tf.distribute.Strategy`` of the ``distribution`` parameter, or None.
 
-    A name or a zero-argument callable makes a new strategy each time (they
-    are picklable specs); a strategy instance is used as is.
+    "mirrored" or a zero-argument callable makes a new strategy each time (they
+    are picklable specs); "multi_worker" is the process's one strategy; a
+    strategy instance is used as is.
     """
     if distribution is None:
         return None
@@ -543,23 +590,101 @@ class SklearnStopping(keras.callbacks.Callback):
             self.model.set_weights(self.best_weights)
 
 
+def _fit_under_strategy(model):
+    """Prepare ``model``, built in a ``tf.distribute`` strategy, for Keras's fit.
+
+    Under a strategy, Keras's ``fit`` first reads a batch to build the model;
+    ``train`` has built it already, and that read would start one more pass
+    over the dataset, advancing its per-epoch shuffle: the batches would no
+    longer be those of a single-device fit. That build is skipped.
+
+    Across workers, Keras 3 reduces a step's outputs with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on the scalar loss
+    and metrics, as does its build (keras-team/keras#20585): the steps then
+    return each scalar as a one-element vector, which that reduction turns
+    back into the scalar. Changes only this model, once.
+    """
+    if getattr(model, "_skmlp_under_strategy", False):
+        return
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    in_mode = getattr(model.distribute_strategy.extended, "_in_multi_worker_mode", None)
+    if in_mode is not None and in_mode():
+
+        def vectors(step):
+            def step_returning_vectors(data):
+                return keras.tree.map_structure(
+                    lambda v: ops.reshape(v, (1,)) if len(v.shape) == 0 else v,
+                    step(data),
+                )
+
+            return step_returning_vectors
+
+        model.train_step = vectors(model.train_step)
+        model.test_step = vectors(model.test_step)
+    model._skmlp_under_strategy = True
+
+
 def _all_finite(variables):
     return all(bool(ops.all(ops.isfinite(v))) for v in variables)
 
 
-def _dataset(X, Y, sw, batch_size, shuffle, seed):
-    """Batches gathered from in-memory tensors in a seeded order.
+#: Up to this many rows, a shuffle buffer orders each epoch (about 200 bytes a
+#: row, and 8 us a row an epoch); beyond, a permutation computed batch by batch.
+SHUFFLE_BUFFER_MAX_ROWS = 2048
 
-    The shuffle uses an op-level seed, so it is reproducible without touching
-    TensorFlow's global seed.
+
+def _index_batches(n, batch_size, shuffle, seed):
+    """The row indices of each batch, in a new seeded order every epoch.
+
+    The order is reproducible from ``seed`` alone (op-level seeds, not
+    TensorFlow's global seed). Up to ``SHUFFLE_BUFFER_MAX_ROWS`` rows, a
+    shuffle buffer makes it, which is the cheapest per epoch; beyond, an
+    epoch's order is a permutation of ``range(n)`` computed batch by batch
+    (``index_shuffle``) from ``seed`` and a number drawn anew each epoch, in
+    constant memory, as data streamed from disk needs.
     """
-    n = X.shape[0]
-    Xt, Yt, Wt = tf.convert_to_tensor(X), tf.convert_to_tensor(Y), tf.constant(sw)
-    idx = tf.data.Dataset.range(n)
-    if shuffle:
-        idx = idx.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    batches = idx.batch(batch_size).map(
-        lambda i: (tf.gather(Xt, i), tf.gather(Yt, i), tf.gather(Wt, i)),
+    rows = tf.data.Dataset.range(n)
+    if not shuffle:
+        return rows.batch(batch_size)
+    if n <= SHUFFLE_BUFFER_MAX_ROWS:
+        rows = rows.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        return rows.batch(batch_size)
+    n_batches = -(-n // batch_size)
+    epoch = (
+        tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        .take(1)
+        .map(lambda e: tf.fill([n_batches], e))
+        .unbatch()
+    )
+    key, max_index = tf.constant(seed, tf.int64), tf.constant(n - 1, tf.int64)
+    return tf.data.Dataset.zip(rows.batch(batch_size), epoch).map(
+        lambda i, e: tf.random.experimental.index_shuffle(
+            i, tf.stack([key, e]), max_index
+        )
+    )
+
+
+def _dataset(X, Y, sw, batch_size, shuffle, seed):
+    """Batches of ``(X, Y, sw)`` rows in a seeded order (see _index_batches).
+
+    X is an array, gathered from an in-memory tensor, or a
+    ``_source.FileRows``, whose rows are read from its file batch by batch.
+    """
+    Yt, Wt = tf.convert_to_tensor(Y), tf.constant(sw)
+    if isinstance(X, np.ndarray):
+        Xt = tf.convert_to_tensor(X)
+
+        def rows(i):
+            return tf.gather(Xt, i)
+
+    else:
+
+        def rows(i):
+            x = tf.numpy_function(X.read, [i], tf.float32)
+            return tf.ensure_shape(x, (None, X.shape[1]))
+
+    batches = _index_batches(X.shape[0], batch_size, shuffle, seed).map(
+        lambda i: (rows(i), tf.gather(Yt, i), tf.gather(Wt, i)),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
@@ -584,8 +709,11 @@ def train(model, X, Y, sw, *, p, epochs, batch_size, seed, validation, monitor):
     # (a few MB of memory per fit, and slower tracing).
     symbolic_build = getattr(model, "_symbolic_build", None)
     if symbolic_build is not None:
-        symbolic_build(data_batch=(X[:1], Y[:1], sw[:1].astype("float32")))
+        with model.distribute_strategy.scope():
+            symbolic_build(data_batch=(X[:1], Y[:1], sw[:1].astype("float32")))
     data = _dataset(X, Y, sw.astype("float32"), batch_size, p["shuffle"], seed)
+    if model.distribute_strategy is not tf.distribute.get_strategy():
+        _fit_under_strategy(model)
     callbacks = [monitor, *(p["callbacks"] or [])]
     history = model.fit(
         data,

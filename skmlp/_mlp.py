@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _forward
+from . import _forward, _source
 from ._targets import check_pickled_version, fit_transaction, pickled_state
 
 #: Keras optimizers reachable by name, besides scikit-learn's "sgd" and "adam".
@@ -194,8 +194,12 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             )
         return [int(s) for s in sizes]
 
-    def _validate_X(self, X, y="no_validation", reset=True):
-        """Validate X alone, or X and y (``y=None`` raises "requires y")."""
+    def _validate_X(self, X, y="no_validation", reset=True, stream=False):
+        """Validate X alone, or X and y (``y=None`` raises "requires y").
+
+        With ``stream=True`` (fit) and y, a memmap X is checked chunk by chunk
+        and returned as ``_source.FileRows``: training reads it from its file.
+        """
         kw = dict(accept_sparse=["csr", "csc"], dtype=np.float32, reset=reset)
         if (getattr(X, "ndim", None) or 0) >= 3:
             raise ValueError(
@@ -206,7 +210,11 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         if no_y:
             X = validate_data(self, X, **kw)
         else:
-            X, y = validate_data(self, X, y, multi_output=True, **kw)
+            rows = _source.FileRows.from_memmap(X) if stream else None
+            if rows is None:
+                X, y = validate_data(self, X, y, multi_output=True, **kw)
+            else:
+                X, y = rows, _source.validate(self, rows, y, reset)
             if self._ravel_column_y and y.ndim == 2 and y.shape[1] == 1:
                 y = column_or_1d(y, warn=True)
         X = X.toarray() if sp.issparse(X) else X
@@ -244,7 +252,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         self, X, y, sample_weight, validation_data, classes, incremental, reuse
     ):
         hidden = self._hidden_sizes()
-        X, y = self._validate_X(X, y, reset=not reuse)
+        X, y = self._validate_X(X, y, reset=not reuse, stream=True)
         Y, sw, spec = self._encode_targets(y, sample_weight, X, classes, reuse)
         if reuse:
             _check_same_targets(
@@ -453,7 +461,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         stratify = y if self._stratify(y) else None
         try:
             split = train_test_split(
-                X,
+                np.arange(len(Y)),
                 Y,
                 sw,
                 test_size=self.validation_fraction,
@@ -465,7 +473,8 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 "The validation set is too small for early stopping: "
                 f"{exc} Increase 'validation_fraction' or the size of your dataset."
             ) from exc
-        X_tr, X_val, Y_tr, Y_val, sw_tr, sw_val = split
+        train, held_out, Y_tr, Y_val, sw_tr, sw_val = split
+        X_tr, X_val = _source.split(X, train, held_out)
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -629,6 +638,9 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         rows = self._plain_rows(X)
         if rows is None:
             check_is_fitted(self)
+            memmap = _source.FileRows.from_memmap(X)
+            if memmap is not None:  # a memmap: predicted chunk by chunk
+                return _source.predict_in_chunks(memmap, self._forward)
             rows = self._validate_X(X, reset=False)
         X = rows
         if self._weights_stale and self.__dict__.get("_model") is not None:

@@ -77,7 +77,9 @@ or None, default=None
         its replicas. "mirrored" is ``tf.distribute.MirroredStrategy()`` (the
         local GPUs, or logical devices), "multi_worker" is
         ``tf.distribute.MultiWorkerMirroredStrategy()`` (workers described by
-        ``TF_CONFIG``); a zero-argument callable returns a strategy. A string
+        ``TF_CONFIG``; one per process, made at its first such fit, before
+        TensorFlow runs anything else); a zero-argument callable returns a
+        strategy. The fit is the single-device fit, up to rounding. A string
         or a picklable callable keeps the estimator clonable and picklable; a
         strategy instance works for fitting but not for ``clone`` or pickles.
         None trains on TensorFlow's default device."""

@@ -113,6 +113,12 @@ mirrored = MLPKerasClassifier(distribution="mirrored", **kw).fit(Xtr, ytr)
 assert mirrored.model_.distribute_strategy.num_replicas_in_sync == 2
 copy = pickle.loads(pickle.dumps(mirrored))
 assert (copy.predict(Xte) == mirrored.predict(Xte)).all()
+# Each replica's loss is its share of the whole batch's: the training (and
+# the loss reported) is the single-device one, up to rounding.
+for a, b in zip(single.coefs_, mirrored.coefs_):
+    assert abs(a - b).max() < 1e-4, abs(a - b).max()
+assert max(abs(a - b) / a for a, b in zip(
+    single.loss_curve_, mirrored.loss_curve_)) < 1e-2
 print("ACC", single.score(Xte, yte), mirrored.score(Xte, yte),
       len(mirrored.loss_curve_))
 """
@@ -142,6 +148,87 @@ def test_mirrored_strategy_matches_single_device_accuracy():
     single, mirrored = float(line[1]), float(line[2])
     assert abs(single - mirrored) <= 0.02, (single, mirrored)
     assert int(line[3]) == 15
+
+
+_MULTI_WORKER = r"""
+import json
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from skmlp import MLPKerasClassifier
+X, y = load_digits(return_X_y=True)
+X = StandardScaler().fit_transform(X)
+Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0, stratify=y)
+kw = dict(hidden_layer_sizes=(32,), max_iter=8, batch_size=64, random_state=0)
+# The strategy must come first: TensorFlow has not started yet.
+workers = MLPKerasClassifier(distribution="multi_worker", **kw).fit(Xtr, ytr)
+assert workers.model_.distribute_strategy.num_replicas_in_sync == 2
+single = MLPKerasClassifier(**kw).fit(Xtr, ytr)
+print("RESULT", json.dumps({
+    "accuracy": workers.score(Xte, yte),
+    "single_accuracy": single.score(Xte, yte),
+    "loss_curve": workers.loss_curve_,
+    "single_loss_curve": single.loss_curve_,
+}))
+"""
+
+
+def _free_ports(n):
+    import socket
+
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@pytest.mark.slow
+def test_multi_worker_strategy_matches_single_device():
+    """Two worker processes on 127.0.0.1, described by TF_CONFIG, train one
+    model: both end with the same model, which is the single-device one."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
+    processes = []
+    for index in range(2):
+        task = {"type": "worker", "index": index}
+        env = {
+            **os.environ,
+            "TF_CONFIG": json.dumps({"cluster": cluster, "task": task}),
+        }
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-c", _MULTI_WORKER],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    try:
+        outputs = [p.communicate(timeout=120) for p in processes]
+    finally:  # a worker waiting for a dead peer would wait for ever
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    results = []
+    for p, (out, err) in zip(processes, outputs):
+        assert p.returncode == 0, err[-3000:]
+        line = [w for w in out.splitlines() if w.startswith("RESULT")][-1]
+        results.append(json.loads(line.split(" ", 1)[1]))
+    first, second = results
+    assert first["loss_curve"] == second["loss_curve"]
+    assert first["accuracy"] == second["accuracy"]
+    assert abs(first["accuracy"] - first["single_accuracy"]) <= 0.02, first
+    assert_allclose(first["loss_curve"], first["single_loss_curve"], rtol=1e-2)
 
 
 def test_distribution_spec_is_a_parameter():
