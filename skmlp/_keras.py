@@ -577,7 +577,7 @@ class SklearnStopping(keras.callbacks.Callback):
             return
         optimizer = self.model.optimizer
         adaptive = self.p["solver"] == "sgd" and self.p["learning_rate"] == "adaptive"
-        lr = float(ops.convert_to_numpy(optimizer.learning_rate))
+        lr = float(optimizer.learning_rate.numpy())
         if adaptive and lr > 1e-6:
             optimizer.learning_rate.assign(lr / 5.0)
             s["no_improvement"] = 0
@@ -625,7 +625,9 @@ def _fit_under_strategy(model):
 
 
 def _all_finite(variables):
-    return all(bool(ops.all(ops.isfinite(v))) for v in variables)
+    # A float64 sum of float32 values cannot overflow: it is finite exactly
+    # when every value is. A third of the time of one isfinite op per variable.
+    return all(math.isfinite(np.sum(v.numpy(), dtype=np.float64)) for v in variables)
 
 
 #: Up to this many rows, a shuffle buffer orders each epoch (about 200 bytes a
@@ -669,7 +671,18 @@ def _dataset(X, Y, sw, batch_size, shuffle, seed):
 
     X is an array, gathered from an in-memory tensor, or a
     ``_source.FileRows``, whose rows are read from its file batch by batch.
+    An array of up to ``SHUFFLE_BUFFER_MAX_ROWS`` rows is shuffled row by row
+    instead, in the same order (a shuffle's order depends on its seed and
+    length, not on what it shuffles): a pipeline without a ``map`` function,
+    whose iterator, made once an epoch, costs about 0.7 ms instead of 5-10 ms,
+    a fifth of the time of a small fit.
     """
+    n = X.shape[0]
+    if isinstance(X, np.ndarray) and n <= SHUFFLE_BUFFER_MAX_ROWS:
+        rows = tf.data.Dataset.from_tensor_slices((X, Y, sw))
+        if shuffle:
+            rows = rows.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        return rows.batch(batch_size).prefetch(tf.data.AUTOTUNE)
     Yt, Wt = tf.convert_to_tensor(Y), tf.constant(sw)
     if isinstance(X, np.ndarray):
         Xt = tf.convert_to_tensor(X)

@@ -211,7 +211,8 @@ print("RESULT", peak[0] - rss0, seconds, accuracy, clf.t_)
 @pytest.mark.slow
 def test_fit_on_memmap_file_keeps_resident_memory_small(tmp_path):
     """Fit and predict on a 2 GB memmap: the process's resident memory grows by
-    less than a quarter of the file (loading X would grow it by the file)."""
+    less than 500 MB, a quarter of the file (loading X would grow it by the
+    file, and by as much again for a float32 copy)."""
     pytest.importorskip("psutil")  # the subprocess samples RSS with it
     n, d = 2**19, 1024  # 2 GiB of float32
     size = n * d * 4
@@ -241,4 +242,4 @@ def test_fit_on_memmap_file_keeps_resident_memory_small(tmp_path):
     print(f"fit + predict {seconds:.1f} s, training accuracy {accuracy:.3f}")
     assert t == n  # one epoch over every row
     assert accuracy > 0.75  # it learned from the rows it read
-    assert growth < size / 4, f"RSS grew by {growth / 2**20:.0f} MiB"
+    assert growth < 500e6, f"RSS grew by {growth / 2**20:.0f} MiB"
