@@ -352,8 +352,13 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
             (for multilabel targets, of each label).
         """
         p = self._forward(X).astype(np.float64)
-        if self._spec["kind"] == "binary":
+        kind = self._spec["kind"]
+        if kind == "binary":
             return np.hstack([1.0 - p, p])
+        if kind == "multiclass":
+            # A float32 softmax sums to 1 within ~1e-7, not within float64's
+            # tolerance: renormalize, so scorers such as log_loss do not warn.
+            p /= p.sum(axis=1, keepdims=True)
         return p
 
     def predict_log_proba(self, X):

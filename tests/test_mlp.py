@@ -92,6 +92,23 @@ def test_numpy_forward_equals_keras_predict(digits, digits_default):
     assert_allclose(clf.predict_proba(big)[:100], fast, atol=1e-5)
 
 
+def test_multiclass_probabilities_sum_to_one_in_float64(digits, digits_default):
+    """float32 softmax outputs are renormalized in float64, on both predict
+    paths, so that log_loss and other probability scorers do not warn."""
+    from sklearn.metrics import log_loss
+
+    _, X_test, _, y_test = digits
+    clf = digits_default
+    big = np.tile(X_test, (-(-(NUMPY_PREDICT_MAX_ROWS + 1) // len(X_test)), 1))
+    for X in (X_test[:100], big):
+        proba = clf.predict_proba(X)
+        assert proba.dtype == np.float64
+        assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert log_loss(y_test, clf.predict_proba(X_test)) < 0.5
+
+
 def test_plain_rows_shortcut_agrees_with_validate_data(small_clf):
     # A finite float ndarray skips validate_data's generic checks; every other
     # input goes through them, and both give the same answers and errors.
