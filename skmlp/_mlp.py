@@ -207,16 +207,19 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 "images to (n_samples, n_features), e.g. X.reshape(len(X), -1)."
             )
         no_y = isinstance(y, str) and y == "no_validation"
-        if no_y:
-            X = validate_data(self, X, **kw)
-        else:
-            rows = _source.FileRows.from_memmap(X) if stream else None
-            if rows is None:
-                X, y = validate_data(self, X, y, multi_output=True, **kw)
+        # A float64 too large for float32 overflows to inf in the cast, and
+        # validate_data then raises its own error: no RuntimeWarning before it.
+        with np.errstate(over="ignore"):
+            if no_y:
+                X = validate_data(self, X, **kw)
             else:
-                X, y = rows, _source.validate(self, rows, y, reset)
-            if self._ravel_column_y and y.ndim == 2 and y.shape[1] == 1:
-                y = column_or_1d(y, warn=True)
+                rows = _source.FileRows.from_memmap(X) if stream else None
+                if rows is None:
+                    X, y = validate_data(self, X, y, multi_output=True, **kw)
+                else:
+                    X, y = rows, _source.validate(self, rows, y, reset)
+        if not no_y and self._ravel_column_y and y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         X = X.toarray() if sp.issparse(X) else X
         return X if no_y else (X, y)
 

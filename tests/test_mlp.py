@@ -128,8 +128,11 @@ def test_plain_rows_shortcut_agrees_with_validate_data(small_clf):
         clf.predict(X64[:0])
     huge = X64.copy()
     huge[0, 0] = 1e300  # finite in float64, infinite once cast to float32
-    with pytest.raises(ValueError, match="infinity|too large"):
-        clf.predict(huge)
+    for X_huge in (huge, huge.tolist()):  # the shortcut and validate_data
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the error alone, no overflow warning
+            with pytest.raises(ValueError, match="infinity|too large"):
+                clf.predict(X_huge)
 
 
 def test_set_weights_through_model_is_seen_by_predict(small_clf):
