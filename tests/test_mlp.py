@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import load_diabetes, load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import recall_score
+from sklearn.metrics import log_loss, recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
@@ -20,6 +20,13 @@ from skmlp._mlp import NUMPY_PREDICT_MAX_ROWS
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 XOR_Y = np.array([0, 1, 1, 0])
+
+
+def _beyond_numpy_path(X):
+    """``X`` tiled past NUMPY_PREDICT_MAX_ROWS: predicted by Keras's batched path."""
+    big = np.tile(X, (-(-(NUMPY_PREDICT_MAX_ROWS + 1) // len(X)), 1))
+    assert big.shape[0] > NUMPY_PREDICT_MAX_ROWS
+    return big
 
 
 @pytest.fixture(scope="module")
@@ -87,20 +94,16 @@ def test_numpy_forward_equals_keras_predict(digits, digits_default):
     keras_out = clf.model_.predict(X[:100], verbose=0)
     assert_allclose(fast, keras_out, atol=1e-5)
     # Large inputs take Keras's batched path; both paths agree.
-    big = np.tile(X, (-(-(NUMPY_PREDICT_MAX_ROWS + 1) // len(X)), 1))
-    assert big.shape[0] > NUMPY_PREDICT_MAX_ROWS
+    big = _beyond_numpy_path(X)
     assert_allclose(clf.predict_proba(big)[:100], fast, atol=1e-5)
 
 
 def test_multiclass_probabilities_sum_to_one_in_float64(digits, digits_default):
     """float32 softmax outputs are renormalized in float64, on both predict
     paths, so that log_loss and other probability scorers do not warn."""
-    from sklearn.metrics import log_loss
-
     _, X_test, _, y_test = digits
     clf = digits_default
-    big = np.tile(X_test, (-(-(NUMPY_PREDICT_MAX_ROWS + 1) // len(X_test)), 1))
-    for X in (X_test[:100], big):
+    for X in (X_test[:100], _beyond_numpy_path(X_test)):
         proba = clf.predict_proba(X)
         assert proba.dtype == np.float64
         assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
