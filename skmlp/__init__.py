@@ -6,7 +6,7 @@ perceptron. Importing skmlp does not import TensorFlow: that happens on first us
 """
 
 from ._display import HistoryDisplay
-from ._mlp_estimators import MLPKerasClassifier, MLPKerasRegressor
+from ._mlp import MLPKerasClassifier, MLPKerasRegressor
 from ._perceptron import StepPerceptron
 
 __version__ = "0.1.0"

@@ -1,10 +1,12 @@
-"""The NumPy forward pass over fitted Dense weights.
+"""The NumPy forward pass over fitted Dense weights, and the activation table.
 
 Plain functions and lookup tables only, as scikit-learn's
-``neural_network/_base.py``. Predicting a few rows through Keras costs tens of
-milliseconds of graph dispatch; the same rows through NumPy cost microseconds.
-Every function computes in float32, as the Keras model does, so both paths
-agree to float32 rounding.
+``neural_network/_base.py``. ``ACTIVATIONS`` is skmlp's one table of
+activation names: Keras's names, with scikit-learn's four as aliases
+(``SKLEARN_NAMES``). Predicting a few rows through TensorFlow costs tens of
+microseconds of dispatch or more; the same rows through NumPy cost a few.
+Every function keeps the dtype of its input (float32 or float64), as the
+Keras model computes in the dtype it was trained in.
 """
 
 import numpy as np
@@ -21,7 +23,7 @@ def _softplus(z):
 def _gelu(z):
     from scipy.special import erf
 
-    return (0.5 * z * (1.0 + erf(z / np.sqrt(np.float32(2.0))))).astype(z.dtype)
+    return (0.5 * z * (1.0 + erf(z / np.sqrt(z.dtype.type(2.0))))).astype(z.dtype)
 
 
 def _elu(z):
@@ -41,8 +43,8 @@ def _softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-#: Keras activation name -> NumPy function. A model whose activations are all
-#: here can be evaluated without TensorFlow.
+#: Keras activation name -> NumPy function. A Dense stack whose activations
+#: are all here is evaluated without TensorFlow.
 ACTIVATIONS = {
     "linear": lambda z: z,
     "sigmoid": _logistic,
@@ -59,10 +61,23 @@ ACTIVATIONS = {
     "exponential": np.exp,
     "softmax": _softmax,
 }
+#: scikit-learn's activation names -> Keras's.
+SKLEARN_NAMES = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh"}
+SKLEARN_NAMES["relu"] = "relu"
+#: Keras's names -> what scikit-learn calls them in ``out_activation_``.
+SKLEARN_OUT_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
+
+#: Rows evaluated at a time: bounds the memory of the hidden activations.
+CHUNK_ROWS = 4096
+
+
+def keras_activation(name):
+    """The Keras name of a scikit-learn or Keras activation name."""
+    return SKLEARN_NAMES.get(name, name)
 
 
 def forward(X, coefs, intercepts, activations):
-    """Evaluate a stack of Dense layers on ``X`` in float32.
+    """Evaluate a stack of Dense layers on ``X`` in the weights' dtype.
 
     Parameters
     ----------
@@ -74,9 +89,20 @@ def forward(X, coefs, intercepts, activations):
 
     Returns
     -------
-    out : ndarray of shape (n_samples, n_outputs), float32
+    out : ndarray of shape (n_samples, n_outputs), in the dtype of ``coefs``
     """
-    h = np.asarray(X, dtype=np.float32)
+    dtype = coefs[0].dtype
+    X = np.asarray(X, dtype=dtype)
+    if X.shape[0] > CHUNK_ROWS:
+        return np.concatenate(
+            [
+                forward(X[i : i + CHUNK_ROWS], coefs, intercepts, activations)
+                for i in range(0, X.shape[0], CHUNK_ROWS)
+            ]
+        )
+    h = X
     for W, b, act in zip(coefs, intercepts, activations, strict=True):
-        h = ACTIVATIONS[act](h @ W + b)
+        h = h @ W
+        h += b
+        h = ACTIVATIONS[act](h)
     return h

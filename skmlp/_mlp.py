@@ -1,94 +1,222 @@
-"""_BaseMLPKeras: parameters, validation and the fit/predict orchestration.
+"""MLPKerasClassifier and MLPKerasRegressor: thin estimators over _BaseMLPKeras.
 
-The concrete estimators (``_mlp_estimators.py``) only encode targets and decode
-predictions. All Keras work is delegated to ``_keras``, imported on first use.
+Each one encodes its targets for the network, scores the network's outputs,
+and decodes them into scikit-learn's predictions. Everything else lives in
+the base class (``_mlp_base.py``).
 """
 
-import threading
-import warnings
-from abc import ABC, abstractmethod
-from numbers import Integral, Real
+import re
+from numbers import Real
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import (
-    ConvergenceWarning,
-    NotFittedError,
-)
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import (
-    check_is_fitted,
-    check_random_state,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import column_or_1d
 
-from . import _forward, _source
-from ._targets import check_pickled_version, fit_transaction, pickled_state
+from ._mlp_base import NUMPY_PREDICT_MAX_ROWS, _BaseMLPKeras
+from ._targets import TargetSpec, encode_classification_targets, sample_weights
 
-#: Keras optimizers reachable by name, besides scikit-learn's "sgd" and "adam".
-KERAS_SOLVERS = {"adamw", "adamax", "adagrad", "adadelta", "adafactor", "nadam"}
-KERAS_SOLVERS |= {"rmsprop", "ftrl", "lion", "lamb"}
-#: scikit-learn's activation names and the Keras ones we can also run in NumPy.
-ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | set(_forward.ACTIVATIONS)
-#: Up to this many rows, predictions take the NumPy forward pass: on a CPU it
-#: beats Keras's predict loop at every size measured (benchmarks/LEVERS.md);
-#: larger inputs go through Keras's batched predict (and the GPU, if any).
-NUMPY_PREDICT_MAX_ROWS = 2048
-#: Serializes rebuilding the Keras model of an unpickled estimator.
-_BUILD_LOCK = threading.RLock()
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_SKLEARN_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
+__all__ = ["NUMPY_PREDICT_MAX_ROWS", "MLPKerasClassifier", "MLPKerasRegressor"]
 
 
-class _BaseMLPKeras(BaseEstimator, ABC):
-    """Base class of the Keras MLP estimators. Not for direct use."""
+def _stochastic(est):
+    """partial_fit exists for the stochastic solvers only, as in scikit-learn."""
+    if est.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. lbfgs is "
+            "not stochastic."
+        )
+    return True
 
-    #: The classifier reads a column-vector y as 1-D labels given the wrong
-    #: shape (warn and ravel, as scikit-learn); the regressor as one output.
-    _ravel_column_y = False
+
+_SHARED_PARAMETERS = """\
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The i-th element is the number of neurons in the i-th hidden layer.
+    activation : str, default="relu"
+        Activation of the hidden layers: scikit-learn's "identity",
+        "logistic", "tanh", "relu", or a Keras name such as "elu", "selu",
+        "gelu", "softplus", "swish".
+    solver : str, default="adam"
+        "adam" or "sgd" (configured by the parameters below), "lbfgs"
+        (scikit-learn's full-batch L-BFGS-B, often best on small data), or a
+        Keras optimizer name: "rmsprop", "adamw", "nadam", "adamax",
+        "adagrad", "adadelta", "adafactor", "ftrl", "lion", "lamb".
+    alpha : float, default=1e-4
+        Strength of the L2 penalty, scaled by the batch's total sample weight
+        as in scikit-learn.
+    batch_size : int or "auto", default="auto"
+        Size of the minibatches; "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Learning-rate schedule of "sgd" (as scikit-learn's).
+    learning_rate_init : float, default=0.001
+        The initial learning rate.
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
+    max_iter : int, default=200
+        Maximum number of epochs (of iterations for "lbfgs").
+    shuffle : bool, default=True
+        Whether to shuffle the samples in each epoch (with a seeded order).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split. An
+        int gives bit-identical fits on CPU, without changing any global seed.
+    tol : float, default=1e-4
+        Minimum improvement of the loss (or validation score) that counts.
+    verbose : bool or int, default=0
+        0 prints nothing; 1 a Keras progress bar, 2 Keras's line per epoch;
+        True (or an int above 2) scikit-learn's "Iteration i, loss = ..."
+        lines (and L-BFGS's report for "lbfgs").
+    warm_start : bool, default=False
+        Continue training the previous model on the next ``fit``.
+    momentum : float, default=0.9
+        Momentum of "sgd".
+    nesterovs_momentum : bool, default=True
+        Whether "sgd" uses Nesterov's momentum.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (or use
+        ``validation_data``), stop when its score stops improving by ``tol``
+        for ``n_iter_no_change`` epochs, and restore the best weights.
+    validation_fraction : float, default=0.1
+        The share of the training data held out for early stopping.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Parameters of "adam".
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without improvement to wait before stopping (np.inf: never).
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of "lbfgs".
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks, run after skmlp's own.
+    distribution : {"mirrored", "multi_worker"}, callable, tf.distribute.Strategy \
+or None, default=None
+        Data-parallel training: the model is built and compiled inside this
+        ``tf.distribute`` strategy's scope, and Keras splits each batch over
+        its replicas. "mirrored" is ``tf.distribute.MirroredStrategy()`` (the
+        local GPUs, or logical devices), "multi_worker" is
+        ``tf.distribute.MultiWorkerMirroredStrategy()`` (workers described by
+        ``TF_CONFIG``; one per process, made at its first such fit, before
+        TensorFlow runs anything else); a zero-argument callable returns a
+        strategy. The fit is the single-device fit, up to rounding. A string
+        or a picklable callable keeps the estimator clonable and picklable; a
+        strategy instance works for fitting but not for ``clone`` or pickles.
+        None trains on TensorFlow's default device."""
+
+_SHARED_ATTRIBUTES = """\
+    model_ : keras.Model
+        The trained, compiled Keras model (``model_.summary()``,
+        ``model_.layers``, ``get_weights``).
+    history_ : dict of list
+        Per-epoch values reported by Keras: "loss", the score metric and their
+        ``val_`` counterparts when validating.
+    loss_ : float
+        The training loss of the last epoch (including the L2 penalty); for
+        "lbfgs", the final loss.
+    loss_curve_ : list of float
+        The training loss of every epoch (including the L2 penalty); not set
+        by "lbfgs".
+    best_loss_ : float or None
+        The smallest training loss; None with early stopping. Not set by
+        "lbfgs".
+    validation_scores_ : list of float or None
+        The validation score of every epoch with early stopping, else None.
+        Not set by "lbfgs".
+    best_validation_score_ : float or None
+        The best validation score with early stopping, else None. Not set by
+        "lbfgs".
+    n_iter_ : int
+        Epochs (iterations for "lbfgs") run by the last call to fit or
+        partial_fit.
+    t_ : int
+        Training samples seen by the stochastic solvers.
+    coefs_ : list of ndarray
+        ``coefs_[i]`` has shape (n_units_in, n_units_out) of layer i, in the
+        dtype of X (float32 or float64). Always the live network's weights.
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` has shape (n_units_out,).
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    out_activation_ : str
+        Name of the output activation.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
+        Names of the features, defined only when X has string column names."""
+
+
+def _document(cls):
+    """Put the shared blocks in place of the ``{parameters}`` and
+    ``{attributes}`` lines of ``cls``'s docstring (indented like its other
+    lines, so that formatters leave the docstring as it is)."""
+    doc = re.sub(
+        r"^ *\{parameters\}$", lambda _: _SHARED_PARAMETERS, cls.__doc__, flags=re.M
+    )
+    cls.__doc__ = re.sub(
+        r"^ *\{attributes\}$", lambda _: _SHARED_ATTRIBUTES, doc, flags=re.M
+    )
+    return cls
+
+
+@_document
+class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
+    """Multi-layer perceptron classifier trained by Keras.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters, defaults and fitted attributes, with a Keras 3 model
+    underneath (Keras optimizers and activations, ``model_.summary()``, GPUs).
+    Binary targets train one sigmoid unit with binary cross-entropy, multiclass
+    targets a softmax layer, multilabel indicator matrices one sigmoid per
+    label.
+
+    Parameters
+    ----------
+    {parameters}
+    class_weight : dict, "balanced" or None, default=None
+        Weights keyed by the original class labels, multiplying each sample's
+        loss; "balanced" uses ``n_samples / (n_classes * np.bincount(y))``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, as given.
+    {attributes}
+
+    See Also
+    --------
+    MLPKerasRegressor : The regressor.
+    sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
+
+    Notes
+    -----
+    float32 X trains and predicts in float32, anything else in float64, as
+    in scikit-learn. On a CPU, predictions of the built-in Dense stack run a
+    NumPy forward pass (chunk by chunk); with a GPU, inputs of more than
+    2,048 rows go through a compiled Keras call. To use another
+    architecture, subclass and override ``_build_model(n_features_in,
+    n_outputs, out_activation)``: its predictions always go through Keras.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skmlp import MLPKerasClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPKerasClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                          max_iter=100, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    """
+
+    _ravel_column_y = True
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(ACTIVATIONS - {"softmax"})],
-        "solver": [StrOptions({"sgd", "adam"} | KERAS_SOLVERS)],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "callbacks": [list, None],
-        "distribution": [
-            None,
-            StrOptions({"mirrored", "multi_worker"}),
-            callable,
-            HasMethods(["scope"]),
-        ],
+        **_BaseMLPKeras._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
-    @abstractmethod
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -115,586 +243,408 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        class_weight=None,
         callbacks=None,
         distribution=None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.callbacks = callbacks
-        self.distribution = distribution
-
-    # -- hooks of the concrete estimators --------------------------------------
-
-    @abstractmethod
-    def _encode_targets(self, y, sample_weight, X, classes, reuse):
-        """Return ``(Y, sw, spec)``: Keras targets, sample weights, and a dict
-        with ``kind``, ``loss``, ``out_activation``, ``n_outputs`` (and
-        whatever attributes the estimator sets, under ``attrs``)."""
-
-    def _build_model(self, n_features_in, n_outputs, out_activation):
-        """Build the uncompiled Keras model; override for a custom architecture.
-
-        Parameters
-        ----------
-        n_features_in : int
-            Width of the input.
-        n_outputs : int
-            Width of the output layer.
-        out_activation : str
-            Keras name of the output activation ("sigmoid", "softmax",
-            "linear", ...); the loss expects the output to use it.
-
-        Returns
-        -------
-        model : keras.Model
-            A model mapping ``(batch, n_features_in)`` float32 inputs to
-            ``(batch, n_outputs)`` outputs. skmlp compiles and trains it,
-            pickles its weights, and predicts with it.
-        """
-        from . import _keras
-
-        return _keras.dense_model(
-            n_features_in,
-            self._hidden_sizes(),
-            self.activation,
-            n_outputs,
-            out_activation,
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            callbacks=callbacks,
+            distribution=distribution,
         )
-
-    # -- fit -------------------------------------------------------------------
-
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if np.isscalar(sizes) else list(sizes)
-        if not all(isinstance(s, Integral | np.integer) and s > 0 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be positive integers, got "
-                f"{self.hidden_layer_sizes!r}; e.g. hidden_layer_sizes=(100,)."
-            )
-        return [int(s) for s in sizes]
-
-    def _validate_X(self, X, y="no_validation", reset=True, stream=False):
-        """Validate X alone, or X and y (``y=None`` raises "requires y").
-
-        With ``stream=True`` (fit) and y, a memmap X is checked chunk by chunk
-        and returned as ``_source.FileRows``: training reads it from its file.
-        """
-        kw = dict(accept_sparse=["csr", "csc"], dtype=np.float32, reset=reset)
-        if (getattr(X, "ndim", None) or 0) >= 3:
-            raise ValueError(
-                f"X has shape {np.shape(X)}, but MLPs take 2-D input; reshape "
-                "images to (n_samples, n_features), e.g. X.reshape(len(X), -1)."
-            )
-        no_y = isinstance(y, str) and y == "no_validation"
-        # A float64 too large for float32 overflows to inf in the cast, and
-        # validate_data then raises its own error: no RuntimeWarning before it.
-        with np.errstate(over="ignore"):
-            if no_y:
-                X = validate_data(self, X, **kw)
-            else:
-                rows = _source.FileRows.from_memmap(X) if stream else None
-                if rows is None:
-                    X, y = validate_data(self, X, y, multi_output=True, **kw)
-                else:
-                    X, y = rows, _source.validate(self, rows, y, reset)
-        if not no_y and self._ravel_column_y and y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        X = X.toarray() if sp.issparse(X) else X
-        return X if no_y else (X, y)
-
-    def _fit(
-        self,
-        X,
-        y,
-        sample_weight,
-        *,
-        validation_data=None,
-        classes=None,
-        incremental=False,
-    ):
-        fitted = "_model_weights" in self.__dict__
-        reuse = fitted and (incremental or self.warm_start)
-        with fit_transaction(self):
-            exhausted = self._fit_checked(
-                X, y, sample_weight, validation_data, classes, incremental, reuse
-            )
-        # Warn only once the fit is committed: an "error" filter on the warning
-        # must not roll back a finished fit (nor leave the live model trained
-        # while the restored attributes describe the previous weights).
-        if exhausted:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,  # the caller of fit
-            )
-        return self
-
-    def _fit_checked(
-        self, X, y, sample_weight, validation_data, classes, incremental, reuse
-    ):
-        hidden = self._hidden_sizes()
-        X, y = self._validate_X(X, y, reset=not reuse, stream=True)
-        Y, sw, spec = self._encode_targets(y, sample_weight, X, classes, reuse)
-        if reuse:
-            _check_same_targets(
-                "y", spec, self._spec, "refit from scratch (warm_start=False)"
-            )
-        n = X.shape[0]
-        batch_size = n if self.batch_size == "auto" else self.batch_size
-        batch_size = (
-            min(batch_size, 200, n) if self.batch_size == "auto" else batch_size
-        )
-        if batch_size > n:
-            warnings.warn(
-                f"batch_size={batch_size} is larger than the {n} samples; "
-                "it is clipped to the sample count.",
-                UserWarning,
-                stacklevel=5,  # the caller of fit
-            )
-            batch_size = n
-        rng = check_random_state(self.random_state)
-        early_stopping = self.early_stopping and not incremental
-        validation = None
-        if validation_data is not None:
-            validation = self._validation_arrays(validation_data, spec)
-        elif early_stopping:
-            X, Y, sw, validation = self._hold_out(X, Y, sw, y, rng)
-
-        from . import _keras
-
-        p = self.get_params()
-        if reuse and incremental:
-            # partial_fit continues the live model and its optimizer.
-            model = self._live_model()
-            before = _keras.training_state(model)
-        else:
-            # A spare compiled model of the same configuration (see
-            # _keras.take_spare) saves tracing a new train step, and the memory
-            # Keras keeps of every trace.
-            key = self._spare_key(X.shape[1], hidden, spec, p, batch_size)
-            model = None if key is None else _keras.take_spare(key, p)
-            if model is None:
-                with _keras.strategy_scope(self.distribution):
-                    model = self._build_model(
-                        X.shape[1], spec["n_outputs"], spec["out_activation"]
-                    )
-                    _keras.compile_model(
-                        model, p, spec["kind"], spec["loss"], batch_size
-                    )
-            if key is not None:
-                model._skmlp_key = key
-            if reuse:
-                # A warm-started fit trains a copy of the network with a fresh
-                # optimizer built from the current parameters (as scikit-learn
-                # does); the previous model stays intact until the fit succeeds.
-                self._set_warm_weights(model)
-            else:
-                self._init_weights(model, hidden, X.shape[1], spec["n_outputs"], rng)
-            before = None
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        state = self._stopping_state(reuse, early_stopping)
-        score_key = "val_r2" if spec["kind"] == "regression" else "val_accuracy"
-        monitor = _keras.SklearnStopping(
-            p, early_stopping, score_key, incremental, state
-        )
-        epochs = 1 if incremental else self.max_iter
-        previous = self.__dict__.get("_model")
-        try:
-            history = _keras.train(
-                model,
-                X,
-                Y,
-                sw,
-                p=p,
-                epochs=epochs,
-                batch_size=batch_size,
-                seed=seed,
-                validation=validation,
-                monitor=monitor,
-            )
-            if monitor.diverged:
-                raise ValueError(
-                    "Training diverged: the loss or the weights became NaN or "
-                    "infinite in epoch "
-                    f"{len(state['loss_curve']) + 1}. Lower learning_rate_init or "
-                    "scale X (e.g. with StandardScaler); the estimator was left as "
-                    "it was before this fit."
-                )
-            self._commit(
-                model,
-                spec,
-                history,
-                state,
-                early_stopping,
-                reuse,
-                n_train=len(Y),
-                batch_size=batch_size,
-            )
-        except BaseException:
-            # fit_transaction restores the attributes; the live model is shared
-            # with the previous state, so its weights and optimizer are restored
-            # here (a diverged optimizer would poison the next partial_fit).
-            if before is not None:
-                _keras.restore_training_state(model, before)
-            else:  # the new model is nobody's: keep it as a spare
-                _keras.give_spare(model)
-            raise
-        if before is None:
-            if previous is not None and previous is not model:
-                _keras.release(previous)  # the estimator no longer holds it
-            if getattr(model, "_skmlp_key", None) is not None:
-                _keras.adopt(model, model._skmlp_key, self)
-        # Whether max_iter ran out: the caller warns once the fit is committed.
-        return (
-            not incremental and not monitor.stopped and len(history["loss"]) == epochs
-        )
-
-    def _spare_key(self, n_features, hidden, spec, p, batch_size):
-        """What a compiled model must match to be reused by this fit: its
-        architecture and every parameter compile_model reads (None: never
-        reuse, e.g. for a custom _build_model or a distribution strategy)."""
-        if (
-            type(self)._build_model is not _BaseMLPKeras._build_model
-            or p.get("distribution") is not None
-        ):
-            return None
-        from . import _keras
-
-        compiled = (
-            "solver",
-            "learning_rate",
-            "power_t",
-            "momentum",
-            "nesterovs_momentum",
-            "beta_1",
-            "beta_2",
-            "epsilon",
-            "huber_delta",
-        )
-        key = (
-            type(self),
-            n_features,
-            tuple(hidden),
-            p["activation"],
-            spec["n_outputs"],
-            spec["out_activation"],
-            spec["kind"],
-            spec["loss"],
-            batch_size,
-            *_keras.global_config(),
-            *(p.get(k) for k in compiled),
-            *_keras.tunable_key(p),  # alpha and learning_rate_init: retuned
-        )
-        try:
-            hash(key)
-        except TypeError:
-            return None
-        return key
-
-    def _set_warm_weights(self, model):
-        """Give ``model`` the fitted weights (warm_start=True)."""
-        previous = self._live_model().get_weights()
-        if [w.shape for w in model.get_weights()] != [w.shape for w in previous]:
-            raise ValueError(
-                "warm_start=True continues the fitted network, whose layers do not "
-                f"match hidden_layer_sizes={self.hidden_layer_sizes!r}; refit with "
-                "warm_start=False to change the architecture."
-            )
-        model.set_weights(previous)
-
-    def _init_weights(self, model, hidden, n_features, n_outputs, rng):
-        """scikit-learn's initialisation, drawn from ``rng`` (no Keras seed)."""
-        sizes = [n_features, *hidden, n_outputs]
-        shapes = [w.shape for w in model.get_weights()]
-        expected = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            expected += [(fan_in, fan_out), (fan_out,)]
-        if shapes != expected:  # a custom architecture keeps its initialisers
-            return
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        weights = []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            weights.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
-            weights.append(rng.uniform(-bound, bound, fan_out))
-        model.set_weights([w.astype(np.float32) for w in weights])
-
-    def _validation_arrays(self, validation_data, spec):
-        if not isinstance(validation_data, tuple | list) or len(
-            validation_data
-        ) not in (2, 3):
-            raise ValueError(
-                "validation_data must be a tuple (X_val, y_val) or "
-                "(X_val, y_val, sample_weight_val)."
-            )
-        X_val, y_val, *rest = validation_data
-        X_val = self._validate_X(X_val, reset=False)
-        classes = spec.get("attrs", {}).get("classes_")
-        Y_val, sw_val, val_spec = self._encode_targets(
-            np.asarray(y_val), rest[0] if rest else None, X_val, classes, True
-        )
-        _check_same_targets("y_val", val_spec, spec, "pass y_val shaped like y")
-        return X_val, Y_val, sw_val.astype(np.float32)
-
-    def _hold_out(self, X, Y, sw, y, rng):
-        from sklearn.model_selection import train_test_split
-
-        stratify = y if self._stratify(y) else None
-        try:
-            split = train_test_split(
-                np.arange(len(Y)),
-                Y,
-                sw,
-                test_size=self.validation_fraction,
-                random_state=rng.randint(np.iinfo(np.int32).max),
-                stratify=stratify,
-            )
-        except ValueError as exc:
-            raise ValueError(
-                "The validation set is too small for early stopping: "
-                f"{exc} Increase 'validation_fraction' or the size of your dataset."
-            ) from exc
-        train, held_out, Y_tr, Y_val, sw_tr, sw_val = split
-        X_tr, X_val = _source.split(X, train, held_out)
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        return X_tr, Y_tr, sw_tr, (X_val, Y_val, sw_val.astype(np.float32))
-
-    def _stratify(self, y):
-        return False
-
-    def _stopping_state(self, reuse, early_stopping):
-        if reuse:
-            return {
-                "loss_curve": [],
-                "validation_scores": [],
-                "best_loss": self._best_loss,
-                "best_validation_score": self._best_validation_score,
-                "no_improvement": self._no_improvement_count,
-            }
-        return {
-            "loss_curve": [],
-            "validation_scores": [],
-            "best_loss": np.inf,
-            "best_validation_score": -np.inf,
-            "no_improvement": 0,
-        }
-
-    def _commit(
-        self, model, spec, history, state, early_stopping, reuse, *, n_train, batch_size
-    ):
-        """Set every fitted attribute, in one place, after training succeeded."""
-        from . import _keras
-
-        epochs = len(state["loss_curve"])
-        prev = self.__dict__ if reuse else {}
-        self._model, self._batch_size = model, batch_size
-        self._spec = {k: v for k, v in spec.items() if k != "attrs"}
-        for name, value in spec.get("attrs", {}).items():
-            setattr(self, name, value)
-        self._store_weights(_keras.get_weights(model))
-        self.n_iter_ = prev.get("n_iter_", 0) + epochs
-        self.t_ = prev.get("t_", 0) + n_train * epochs
-        old_history = prev.get("history_", {})
-        self.history_ = {k: old_history.get(k, []) + v for k, v in history.items()}
-        self.loss_curve_ = prev.get("loss_curve_", []) + state["loss_curve"]
-        self.loss_ = self.loss_curve_[-1]
-        self._best_loss = state["best_loss"]
-        self._best_validation_score = state["best_validation_score"]
-        self._no_improvement_count = state["no_improvement"]
-        if early_stopping:
-            self.validation_scores_ = state["validation_scores"]
-            self.best_validation_score_ = state["best_validation_score"]
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = self.best_validation_score_ = None
-            self.best_loss_ = state["best_loss"]
-        self.n_outputs_ = spec["n_outputs"]
-        self.n_layers_ = len(self._hidden_sizes()) + 2
-        out = spec["out_activation"]
-        self.out_activation_ = _SKLEARN_NAMES.get(out, out)
-
-    def _store_weights(self, weights):
-        """Cache the weights as NumPy arrays (pickling, the NumPy forward pass).
-
-        Every attribute is computed first and then assigned its final value:
-        a prediction running in another thread never sees a transient one.
-        """
-        dense = [layer for layer in self._model.layers if _is_dense(layer)]
-        activations = None
-        if len(dense) == len(self._model.layers) and 2 * len(dense) == len(weights):
-            coefs, intercepts = weights[0::2], weights[1::2]
-            names = [layer.activation.__name__ for layer in dense]
-            if all(name in _forward.ACTIVATIONS for name in names):
-                activations = names
-        else:
-            coefs = [np.asarray(layer.kernel) for layer in dense]
-            intercepts = [np.asarray(layer.bias) for layer in dense]
-        self._model_weights = weights
-        self.coefs_, self.intercepts_, self._activations = (
-            coefs,
-            intercepts,
-            activations,
-        )
-        self._weights_stale = False
-
-    # -- the live Keras model --------------------------------------------------
-
-    @property
-    def model_(self):
-        """The compiled Keras model (rebuilt from the weights after unpickling)."""
-        if "_model_weights" not in self.__dict__:
-            # NotFittedError is an AttributeError: hasattr(est, "model_") is False.
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet: model_ "
-                "exists after fit."
-            )
-        model = self._live_model()
-        from . import _keras
-
-        _keras.expose(model)  # the caller holds it: never reuse it elsewhere
-        # The caller may change the weights (set_weights): re-read them before
-        # the next NumPy prediction.
-        self._weights_stale = True
-        return model
-
-    def _live_model(self):
-        if self.__dict__.get("_model") is None:
-            # Threads predicting on a freshly unpickled estimator build it once.
-            with _BUILD_LOCK:
-                if self.__dict__.get("_model") is None:
-                    from . import _keras
-
-                    spec = self._spec
-                    with _keras.strategy_scope(self.distribution):
-                        model = self._build_model(
-                            self.n_features_in_,
-                            spec["n_outputs"],
-                            spec["out_activation"],
-                        )
-                        _keras.compile_model(
-                            model,
-                            self.get_params(),
-                            spec["kind"],
-                            spec["loss"],
-                            self._batch_size,
-                        )
-                    model.set_weights(self._model_weights)
-                    self._model = model
-        return self._model
-
-    # -- predict -----------------------------------------------------------------
-
-    def _plain_rows(self, X):
-        """``X`` as float32 if it is what validate_data would pass unchanged
-        but for the dtype (a finite 2-D float ndarray of the fitted width, the
-        estimator fitted without feature names), else None.
-
-        validate_data's generic checks cost about 0.2 ms a call, as much as
-        the forward pass of a small network on a few rows: predicting one row
-        must stay as fast as scikit-learn's own MLPs. Anything else, and every
-        error, takes validate_data's path.
-        """
-        d = self.__dict__
-        if (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype in _FLOAT_DTYPES
-            and "_model_weights" in d
-            and "feature_names_in_" not in d
-            and X.shape[0] > 0
-            and X.shape[1] == d["n_features_in_"]
-        ):
-            with np.errstate(over="ignore"):  # too large: validate_data says so
-                X = X.astype(np.float32, copy=False)
-            if np.isfinite(X).all():
-                return X
-        return None
-
-    def _forward(self, X):
-        """The network's output for ``X``: (n_samples, n_outputs) float32."""
-        rows = self._plain_rows(X)
-        if rows is None:
-            check_is_fitted(self)
-            memmap = _source.FileRows.from_memmap(X)
-            if memmap is not None:  # a memmap: predicted chunk by chunk
-                return _source.predict_in_chunks(memmap, self._forward)
-            rows = self._validate_X(X, reset=False)
-        X = rows
-        if self._weights_stale and self.__dict__.get("_model") is not None:
-            from . import _keras
-
-            self._store_weights(_keras.get_weights(self._model))
-        if self._activations is not None and X.shape[0] <= NUMPY_PREDICT_MAX_ROWS:
-            return _forward.forward(X, self.coefs_, self.intercepts_, self._activations)
-        from . import _keras
-
-        return np.asarray(_keras.predict(self._live_model(), X))
-
-    # -- persistence ---------------------------------------------------------
-
-    def __getstate__(self):
-        # A copy: BaseEstimator returns the instance's own __dict__, which
-        # pickling must not change (the live model stays with the estimator).
-        state = dict(super().__getstate__())
-        if state.get("_model") is not None:
-            from . import _keras
-
-            if state.get("_weights_stale"):
-                self._store_weights(_keras.get_weights(self._model))
-                state = dict(super().__getstate__())
-            state["_model"] = None
-        state.pop("_lock", None)
-        return pickled_state(state)
-
-    def __setstate__(self, state):
-        super().__setstate__(check_pickled_version(self, state))
+        self.class_weight = class_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.non_deterministic = False
+        tags.classifier_tags.multi_label = True
         return tags
 
-
-def _check_same_targets(name, spec, fitted_spec, remedy):
-    """Raise a ValueError if ``spec`` encodes another kind or width of target
-    than ``fitted_spec`` (the network's output layer cannot change)."""
-    new = (spec["kind"], spec["n_outputs"])
-    old = (fitted_spec["kind"], fitted_spec["n_outputs"])
-    if new != old:
-        raise ValueError(
-            f"{name} is a {new[0]} target with {new[1]} output(s), but the network "
-            f"was built for a {old[0]} target with {old[1]} output(s); {remedy}."
+    def _encode_targets(self, y, sample_weight, X, classes, reuse, dtype):
+        if classes is None and reuse:
+            classes = self.classes_
+        classes_, T, kind = encode_classification_targets(
+            y, classes=classes, allow_one_class=True
         )
+        sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
+        if kind == "multiclass":
+            loss, out = "multiclass_log_loss", "softmax"
+        else:
+            loss, out = "binary_log_loss", "sigmoid"
+        spec = TargetSpec(kind, loss, out, T.shape[1], dtype)
+        return T.astype(dtype), sw.astype(dtype), spec, {"classes_": classes_}
+
+    def _validation_score(self, Y, P, W, kind):
+        """Accuracy, as ``score``: subset accuracy for multilabel targets."""
+        if not np.isfinite(P).all():
+            return float("nan")
+        if kind == "multiclass":
+            hit = Y.argmax(axis=1) == P.argmax(axis=1)
+        else:
+            hit = ((P > 0.5) == (Y > 0.5)).all(axis=1)
+        return float(np.average(hit, weights=W))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+        """Fit the model to data X and labels y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+        validation_data : tuple, default=None
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``,
+            evaluated after each epoch (``history_["val_loss"]``) and used
+            by early stopping instead of a held-out fraction.
+
+        Returns
+        -------
+        self : MLPKerasClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, validation_data=validation_data)
+
+    @available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        classes : array-like of shape (n_classes,), default=None
+            Every class that may appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : MLPKerasClassifier
+            The updated estimator.
+        """
+        fitted = hasattr(self, "classes_")
+        if (
+            not fitted
+            and classes is None
+            and type_of_target(y) != "multilabel-indicator"
+        ):
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: "
+                "partial_fit(X, y, classes=np.unique(y_all))."
+            )
+        if (
+            fitted
+            and classes is not None
+            and not np.array_equal(np.unique(classes), self.classes_)
+        ):
+            raise ValueError(
+                f"classes={list(classes)} differs from the classes of the first "
+                f"call to partial_fit, {self.classes_.tolist()}."
+            )
+        return self._fit(X, y, sample_weight, classes=classes, incremental=True)
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``
+            (for multilabel targets, of each label).
+        """
+        p = self._forward(X)
+        kind = self._spec.kind
+        if kind == "binary":
+            if len(self.classes_) == 1:  # fitted on one class: it is certain
+                return np.ones_like(p)
+            return np.hstack([1.0 - p, p])
+        if kind == "multiclass":
+            # The softmax sums to 1 within the dtype's rounding: renormalize in
+            # it, so scorers such as log_loss do not warn.
+            p /= p.sum(axis=1, keepdims=True)
+        return p
+
+    def predict_log_proba(self, X):
+        """Logarithm of the probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``np.log(predict_proba(X))``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The predicted classes.
+        """
+        p = self._forward(X)
+        kind = self._spec.kind
+        if kind == "binary":
+            if len(self.classes_) == 1:  # fitted on one class (as scikit-learn)
+                return np.repeat(self.classes_, len(p))
+            return self.classes_[(p[:, 0] > 0.5).astype(int)]
+        if kind == "multiclass":
+            return self.classes_[p.argmax(axis=1)]
+        return (p > 0.5).astype(int)
 
 
-def _is_dense(layer):
-    return (
-        hasattr(layer, "kernel") and hasattr(layer, "bias") and layer.bias is not None
-    )
+@_document
+class MLPKerasRegressor(RegressorMixin, _BaseMLPKeras):
+    """Multi-layer perceptron regressor trained by Keras.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`,
+    with a Keras 3 model underneath. 1-D targets give 1-D predictions; 2-D
+    targets train one output unit per column.
+
+    Parameters
+    ----------
+    {parameters}
+    loss : {"squared_error", "absolute_error", "huber", "poisson"}, \
+default="squared_error"
+        The loss: half the squared error (as scikit-learn), the absolute
+        error, Huber's loss (``huber_delta``), or the Poisson deviance (with
+        an exponential output unless ``output_activation`` is set).
+    huber_delta : float, default=1.0
+        Where Huber's loss turns from quadratic to linear.
+    output_activation : str or None, default=None
+        Activation of the output layer: None is the identity (exp for
+        "poisson"); "relu" or "softplus" keep predictions non-negative.
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    MLPKerasClassifier : The classifier.
+    sklearn.neural_network.MLPRegressor : scikit-learn's NumPy implementation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp import MLPKerasRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, (200, 2))
+    >>> y = X[:, 0] - 2 * X[:, 1]
+    >>> reg = MLPKerasRegressor(hidden_layer_sizes=(16,), learning_rate_init=0.01,
+    ...                         max_iter=200, random_state=0).fit(X, y)
+    >>> bool(reg.score(X, y) > 0.95)
+    True
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseMLPKeras._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber", "poisson"})],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "output_activation": [
+            StrOptions({"relu", "softplus", "exponential", "linear", "sigmoid"}),
+            None,
+        ],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=0,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        huber_delta=1.0,
+        output_activation=None,
+        callbacks=None,
+        distribution=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            callbacks=callbacks,
+            distribution=distribution,
+        )
+        self.loss = loss
+        self.huber_delta = huber_delta
+        self.output_activation = output_activation
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _encode_targets(self, y, sample_weight, X, classes, reuse, dtype):
+        y = np.asarray(y, dtype=np.float64)
+        if not np.all(np.isfinite(y)):
+            raise ValueError("Input y contains NaN or infinity; remove or impute them.")
+        if dtype == "float32" and np.any(np.abs(y) > np.finfo(np.float32).max):
+            raise ValueError(
+                "Input y contains a value too large for dtype('float32'), in which "
+                "the network trains (X is float32); pass X as float64 or scale y "
+                "(e.g. with TransformedTargetRegressor)."
+            )
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some values of y are negative; loss='poisson' requires y >= 0."
+            )
+        Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype)
+        sw = sample_weights(y, sample_weight, X, None, None, "regression")
+        out = self.output_activation or (
+            "exponential" if self.loss == "poisson" else "linear"
+        )
+        spec = TargetSpec("regression", self.loss, out, Y.shape[1], dtype)
+        return Y, sw.astype(dtype), spec, {"_y_1d": y.ndim == 1}
+
+    def _validation_score(self, Y, P, W, kind):
+        """R², as ``score`` (NaN for non-finite predictions, as scikit-learn)."""
+        if not np.isfinite(P).all():
+            return float("nan")
+        return float(r2_score(Y, P, sample_weight=W))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+        """Fit the model to data X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+        validation_data : tuple, default=None
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``,
+            evaluated after each epoch and used by early stopping.
+
+        Returns
+        -------
+        self : MLPKerasRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, validation_data=validation_data)
+
+    @available_if(_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : MLPKerasRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron regressor.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        out = self._forward(X)
+        return column_or_1d(out) if self._y_1d else out

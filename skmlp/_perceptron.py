@@ -15,13 +15,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._targets import (
-    check_pickled_version,
-    encode_classification_targets,
-    fit_transaction,
-    pickled_state,
-    sample_weights,
-)
+from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._targets import encode_classification_targets, sample_weights
 
 
 def _rule():
@@ -408,7 +403,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
             An uncompiled ``keras.Sequential`` model.
         """
         check_is_fitted(self)
-        from ._keras import perceptron_model
+        from ._engine._model import perceptron_model
 
         return perceptron_model(self.coef_, self.intercept_, self.step)
 

@@ -2,11 +2,11 @@
 
 ``fit`` and ``partial_fit`` on a C-contiguous 2-D :class:`numpy.memmap` never
 load it whole: X is validated chunk by chunk, then each batch's rows are read
-from the file (``os.pread``) while Keras trains, and ``predict`` runs chunk by
+from the file (``os.pread``) while the network trains, and ``predict`` runs chunk by
 chunk. Reading through the file, not the mapping, keeps the process's
 resident memory small: every page of a mapping the process touches counts in
 its resident set until the kernel reclaims it. Plain NumPy and the operating
-system only; the TensorFlow side (``_keras._dataset``) calls :meth:`read`.
+system only; the training loop (``_engine._loop.Batches``) calls :meth:`read`.
 """
 
 import mmap
@@ -160,7 +160,7 @@ def _read_exactly(fd, buffer, offset):
         buffer, offset = buffer[n:], offset + n
 
 
-def validate(estimator, rows, y, reset):
+def validate(estimator, rows, y, reset, dtype=np.float32):
     """Validate a streamed X (``rows``) and y as ``validate_data`` would, with
     its error messages, reading X chunk by chunk; return the validated y.
 
@@ -168,7 +168,7 @@ def validate(estimator, rows, y, reset):
     y against a stand-in of X's shape that takes no memory; the values of X
     are then checked one chunk at a time.
     """
-    stand_in = np.broadcast_to(np.zeros(1, dtype=np.float32), rows.shape)
+    stand_in = np.broadcast_to(np.zeros(1, dtype=dtype), rows.shape)
     _, y = validate_data(
         estimator,
         stand_in,
@@ -176,10 +176,10 @@ def validate(estimator, rows, y, reset):
         reset=reset,
         multi_output=True,
         ensure_all_finite=False,
-        dtype=np.float32,
+        dtype=dtype,
     )
     for chunk in rows.chunks():
-        check_array(chunk, dtype=np.float32, estimator=estimator, input_name="X")
+        check_array(chunk, dtype=dtype, estimator=estimator, input_name="X")
     return y
 
 

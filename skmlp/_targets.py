@@ -5,7 +5,7 @@ tools (``type_of_target``, ``compute_sample_weight``, ``_check_sample_weight``),
 so every estimator reads targets and weights the same way.
 """
 
-from contextlib import contextmanager
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
@@ -13,7 +13,9 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _check_sample_weight
 
 
-def encode_classification_targets(y, classes=None, step="heaviside"):
+def encode_classification_targets(
+    y, classes=None, step="heaviside", allow_one_class=False
+):
     """Encode class labels as one 0/1 (or -1/+1) target column per unit.
 
     Returns ``(classes_, T, kind)`` where ``kind`` is "binary" (one unit),
@@ -42,13 +44,13 @@ def encode_classification_targets(y, classes=None, step="heaviside"):
                     f"classes {classes_.tolist()}; pass every label in `classes` "
                     "on the first call to partial_fit."
                 )
-        if len(classes_) < 2:
+        if len(classes_) < 2 and not allow_one_class:
             raise ValueError(
                 f"The target has only one class ({classes_.tolist()}); a "
                 "classifier needs samples of at least two classes."
             )
         codes = np.searchsorted(classes_, y)
-        if len(classes_) == 2:
+        if len(classes_) <= 2:  # one class (allowed): every target is 0
             T, kind = (codes == 1).astype(np.float64)[:, None], "binary"
         else:
             T, kind = np.eye(len(classes_))[codes], "multiclass"
@@ -83,43 +85,23 @@ def sample_weights(y, sample_weight, X, class_weight, classes_, kind):
     return sw * compute_sample_weight(class_weight, np.ravel(y))
 
 
-@contextmanager
-def fit_transaction(estimator):
-    """Restore ``estimator.__dict__`` if the body raises: a failed fit changes
-    nothing (``validate_data(reset=True)`` sets attributes before training)."""
-    saved = dict(estimator.__dict__)
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
-        raise
+class TargetSpec(NamedTuple):
+    """What the encoded targets ask of the network's output layer."""
+
+    kind: str  # binary, multiclass, multilabel or regression
+    loss: str  # the per-sample loss (see _engine._losses.PER_SAMPLE)
+    out_activation: str  # Keras name of the output activation
+    n_outputs: int
+    dtype: str  # the network's dtype, in which Y is encoded
 
 
-def pickled_state(state):
-    """A copy of ``state`` recording the skmlp version that pickles it."""
-    from . import __version__
-
-    return {**state, "_skmlp_version": __version__}
-
-
-def check_pickled_version(estimator, state):
-    """Pop the version :func:`pickled_state` recorded from ``state``; warn with
-    InconsistentVersionWarning if it is not the running skmlp's."""
-    import warnings
-
-    from sklearn.exceptions import InconsistentVersionWarning
-
-    from . import __version__
-
-    saved = state.pop("_skmlp_version", None)
-    if saved is not None and saved != __version__:
-        warnings.warn(
-            InconsistentVersionWarning(
-                estimator_name=f"skmlp {type(estimator).__name__}",
-                current_sklearn_version=__version__,
-                original_sklearn_version=saved,
-            ),
-            stacklevel=3,  # the caller of pickle.load
+def check_same_targets(name, spec, fitted_spec, remedy):
+    """Raise a ValueError if ``spec`` encodes another kind or width of target
+    than ``fitted_spec`` (the network's output layer cannot change)."""
+    new = (spec.kind, spec.n_outputs)
+    old = (fitted_spec.kind, fitted_spec.n_outputs)
+    if new != old:
+        raise ValueError(
+            f"{name} is a {new[0]} target with {new[1]} output(s), but the network "
+            f"was built for a {old[0]} target with {old[1]} output(s); {remedy}."
         )
-    return state

@@ -1,11 +1,9 @@
 """Concurrency: one fitted estimator serving predictions from many threads.
 
-Small inputs take the NumPy forward pass, large ones (more than
-``NUMPY_PREDICT_MAX_ROWS``) Keras's
-``predict``; mixed calls from 8 threads must return exactly what the same calls
-return one after the other, including on a freshly unpickled estimator (whose
-Keras model the first large call builds) and after ``model_`` was touched
-(which makes the next prediction re-read the weights).
+Mixed calls of every size from 8 threads must return exactly what the same
+calls return one after the other, including on a freshly unpickled estimator
+(whose Keras model the first thread to need it builds, once) and after
+``model_`` was touched (predictions then read the live model's weights).
 """
 
 import pickle
@@ -66,7 +64,8 @@ def test_predict_proba_from_8_threads_equals_sequential(classifier):
 
 
 def test_freshly_unpickled_estimator_from_8_threads(classifier, monkeypatch):
-    """The first large calls race to build the Keras model: it is built once."""
+    """Threads race to build the Keras model of an unpickled estimator
+    (``model_``) while others predict: it is built once."""
     expected = _serve(classifier.predict_proba, n_threads=1)
     builds = []
     build = MLPKerasClassifier._build_model
@@ -77,9 +76,17 @@ def test_freshly_unpickled_estimator_from_8_threads(classifier, monkeypatch):
 
     monkeypatch.setattr(MLPKerasClassifier, "_build_model", counting_build)
     loaded = pickle.loads(pickle.dumps(classifier))
-    assert vars(loaded)["_model"] is None
-    _assert_all_equal(_serve(loaded.predict_proba), expected)
-    assert len(builds) == 1
+    assert vars(loaded).get("_trainer") is None
+
+    def predict_or_build(data):
+        return loaded.predict_proba(data) if len(data) % 2 else loaded.model_
+
+    with ThreadPoolExecutor(N_THREADS) as pool:
+        got = list(pool.map(predict_or_build, INPUTS * 4))
+    models = {id(g) for g in got if not isinstance(g, np.ndarray)}
+    assert len(models) == 1 and len(builds) == 1
+    answers = [e for e, data in zip(expected, INPUTS) if len(data) % 2]
+    _assert_all_equal([g for g in got if isinstance(g, np.ndarray)], answers * 4)
 
 
 def test_predictions_from_8_threads_after_model_access(classifier):

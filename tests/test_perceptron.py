@@ -535,10 +535,6 @@ def test_column_vector_y_warns_and_is_raveled():
 
 @pytest.mark.slow  # imports TensorFlow: 5 to 15 s, most of this file's time
 def test_to_keras_matches_the_units():
-    import skmlp._keras as keras_glue
-
-    if not hasattr(keras_glue, "perceptron_model"):
-        pytest.skip("skmlp._keras.perceptron_model is not written yet")
     for step in ("heaviside", "sign"):
         X, y, _ = digits_targets("multiclass")  # integers: exact in float32
         clf = StepPerceptron(step=step, shuffle=False, max_iter=5, tol=None)

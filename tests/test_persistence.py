@@ -58,7 +58,7 @@ def assert_same_outputs(a, b, data):
 
 def fitted_state(est):
     """The fitted attributes (public and private), the live model excluded."""
-    return {k: v for k, v in vars(est).items() if k != "_model"}
+    return {k: v for k, v in vars(est).items() if k != "_trainer"}
 
 
 def assert_same(a, b, path="estimator"):
@@ -143,8 +143,8 @@ def test_pickling_does_not_change_the_estimator(fitted, name):
 @pytest.mark.parametrize("name", MLPS)
 def test_pickle_holds_numpy_weights_not_the_keras_model(fitted, name):
     state = fitted[name].__getstate__()
-    assert state["_model"] is None
-    assert all(isinstance(w, np.ndarray) for w in state["_model_weights"])
+    assert "_trainer" not in state
+    assert all(isinstance(w, np.ndarray) for w in state["_weights"])
     blob = pickle.dumps(fitted[name])
     assert b"keras" not in blob and b"tensorflow" not in blob
 
@@ -155,12 +155,12 @@ def test_model_is_rebuilt_after_unpickling(fitted, name):
 
     est = fitted[name]
     loaded = pickle.loads(pickle.dumps(est))
-    assert vars(loaded)["_model"] is None
+    assert vars(loaded).get("_trainer") is None
     model = loaded.model_
     assert isinstance(model, keras.Model)
     assert loaded.model_ is model  # built once
     assert_array_equal(model.predict(X, verbose=0), est.model_.predict(X, verbose=0))
-    for a, b in zip(model.get_weights(), est._model_weights, strict=True):
+    for a, b in zip(model.get_weights(), est._weights, strict=True):
         assert_array_equal(a, b)
     assert_same_outputs(est, loaded, X_SMALL)
     assert_same_outputs(est, loaded, X_LARGE)
@@ -277,8 +277,8 @@ def test_deepcopy_predicts_the_same_and_trains_independently(fitted, name, how):
 #: class itself (the fitted state is NumPy arrays, lists, dicts and scalars).
 #: Documented in docs/errors.rst.
 UNTRUSTED = {
-    "clf": ["skmlp._mlp_estimators.MLPKerasClassifier"],
-    "reg": ["skmlp._mlp_estimators.MLPKerasRegressor"],
+    "clf": ["skmlp._mlp.MLPKerasClassifier"],
+    "reg": ["skmlp._mlp.MLPKerasRegressor"],
     "perc": ["skmlp._perceptron.StepPerceptron"],
 }
 

@@ -1,0 +1,161 @@
+"""skmlp's training engine for the MLPs: everything that runs TensorFlow.
+
+Imported lazily by the estimators (importing it starts TensorFlow through
+``skmlp._tf``). The modules, each with one job:
+
+- ``_losses``: scikit-learn's losses, penalty and metrics in TensorFlow
+- ``_optimizers``: the Keras optimizer and scikit-learn's learning-rate rules
+- ``_model``: the Dense stack, seeded custom models, perceptron models
+- ``_loop``: the compiled training loop (:class:`Trainer`), data feeding
+- ``_train``: one fit's epochs, stopping rules, validation and callbacks
+- ``_stopping``: scikit-learn's stopping rules (pure Python)
+- ``_lbfgs``: solver="lbfgs" (SciPy's L-BFGS-B on a compiled gradient)
+- ``_pool``: reuse of compiled trainers across fits
+- ``_distribute``: ``tf.distribute`` strategies
+
+This module holds the few verbs the estimators call.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from .._forward import ACTIVATIONS, keras_activation
+from .._tf import keras
+from . import _lbfgs
+from ._distribute import DistributedTrainer, make_strategy, scope
+from ._loop import Batches, Trainer
+from ._model import (
+    dense_model,
+    ensure_built,
+    keras_default_seeds,
+    sklearn_initial_weights,
+)
+from ._pool import POOL
+from ._stopping import StoppingState
+from ._train import Outcome, Validation, train
+
+__all__ = [
+    "POOL",
+    "Batches",
+    "Validation",
+    "acquire",
+    "dense_model",
+    "fit_lbfgs",
+    "fresh",
+    "get_weights",
+    "numpy_activations",
+    "set_warm_weights",
+    "set_weights",
+    "sklearn_initial_weights",
+    "train",
+]
+
+
+def fresh(previous=None):
+    """The stopping state of a fit: a copy of ``previous`` (the fitted one, to
+    continue: warm_start, partial_fit), or a fresh one."""
+    if previous is None:
+        return StoppingState()
+    return StoppingState(
+        **{
+            **previous,
+            "loss_curve": list(previous["loss_curve"]),
+            "validation_scores": list(previous["validation_scores"]),
+        }
+    )
+
+
+def acquire(est, config, *, n_features, hidden, spec, seed):
+    """A trainer for ``est``'s network: a spare from the pool (the built-in
+    Dense stack only), or a new model from ``est._build_model`` (custom models
+    built with Keras's default seeds drawn from ``seed``)."""
+    builtin = est._builtin_model()
+    strategy = make_strategy(est.distribution)
+    key = None
+    if builtin and strategy is None:
+        key = (
+            type(est).__name__,
+            n_features,
+            tuple(hidden),
+            keras_activation(est.activation),
+            spec.n_outputs,
+            spec.out_activation,
+            bool(config.alpha),
+            keras.config.dtype_policy().name,
+            *config.compiled_key(),
+        )
+        trainer = POOL.check_out(key)
+        if trainer is not None:
+            trainer.reset(config)
+            return trainer
+    with scope(strategy):
+        with keras_default_seeds(seed):
+            model = est._build_model(n_features, spec.n_outputs, spec.out_activation)
+            if not isinstance(model, keras.Model):
+                raise TypeError(
+                    f"_build_model must return a keras.Model; it returned a "
+                    f"{type(model).__name__}."
+                )
+            ensure_built(model, n_features, config.dtype)
+        model_dtype = (
+            model.trainable_variables[0].dtype
+            if model.trainable_variables
+            else config.dtype
+        )
+        config = dataclasses.replace(config, dtype=str(np.dtype(model_dtype)))
+        _check_output(model, n_features, spec, config.dtype)
+        if strategy is None:
+            trainer = Trainer(model, config, n_features)
+        else:
+            trainer = DistributedTrainer(model, config, n_features, strategy)
+    trainer.key, trainer.builtin = key, builtin
+    return trainer
+
+
+def _check_output(model, n_features, spec, dtype):
+    out = model(np.zeros((1, n_features), dtype=dtype))
+    if isinstance(out, list | tuple | dict) or tuple(out.shape) != (1, spec.n_outputs):
+        raise ValueError(
+            "_build_model must return a model with one output of shape "
+            f"(batch, {spec.n_outputs}) (n_outputs) for inputs of shape (batch, "
+            f"{n_features}); its output for one row is "
+            f"{keras.tree.map_structure(lambda t: tuple(t.shape), out)}."
+        )
+
+
+def get_weights(trainer):
+    return [np.array(v.numpy(), copy=True) for v in trainer.model.weights]
+
+
+def set_weights(trainer, weights):
+    for variable, value in zip(trainer.model.weights, weights, strict=True):
+        variable.assign(value)
+
+
+def set_warm_weights(trainer, weights, hidden_layer_sizes):
+    """Give ``trainer`` the fitted weights (warm_start=True)."""
+    shapes = [tuple(v.shape) for v in trainer.model.weights]
+    if shapes != [w.shape for w in weights]:
+        raise ValueError(
+            "warm_start=True continues the fitted network, whose layers do not "
+            f"match hidden_layer_sizes={hidden_layer_sizes!r}; refit with "
+            "warm_start=False to change the architecture."
+        )
+    set_weights(trainer, weights)
+
+
+def numpy_activations(trainer, activation, spec):
+    """The activation names of the built-in Dense stack when NumPy can run it
+    (the fast prediction path), else None: that path serves no other model."""
+    if not trainer.builtin:
+        return None
+    names = [layer.activation.__name__ for layer in trainer.dense_layers()]
+    return names if all(name in ACTIVATIONS for name in names) else None
+
+
+def fit_lbfgs(trainer, X, Y, W):
+    if not isinstance(X, np.ndarray):  # streamed rows: L-BFGS needs them all
+        X = X.read(np.arange(X.shape[0]), dtype=trainer.config.dtype)
+    n_iter, loss = _lbfgs.minimize(trainer, X, Y, W)
+    return Outcome(epochs=n_iter, loss=loss)

@@ -1,0 +1,142 @@
+"""Data-parallel training under a ``tf.distribute`` strategy.
+
+The ``distribution`` parameter names a strategy; the model, its optimizer
+and the trainer's variables are created in its scope, and each batch (the
+same batches as a single-device fit, in the same order) is split into one
+contiguous part per replica. Each replica divides its ``sum(w * l)`` by the
+weight total of the whole batch and takes 1/R of the penalty, and Keras's
+optimizer sums the replicas' gradients: the step is the single-device step,
+up to rounding. Across workers (``TF_CONFIG``), every worker cuts the same
+batches and feeds its own replicas' parts.
+"""
+
+import contextlib
+import threading
+
+import numpy as np
+
+from .._tf import quiet_stderr, tf
+from . import _losses
+from ._loop import Trainer
+
+_MULTI_WORKER = []
+_MULTI_WORKER_LOCK = threading.Lock()
+
+
+def _multi_worker_strategy():
+    """The process's one MultiWorkerMirroredStrategy, created on first use.
+
+    TensorFlow configures its collective ops once, before its first op runs:
+    a second strategy, or one created after TensorFlow has started, fails.
+    """
+    with _MULTI_WORKER_LOCK:
+        if not _MULTI_WORKER:
+            try:
+                with quiet_stderr():
+                    _MULTI_WORKER.append(tf.distribute.MultiWorkerMirroredStrategy())
+            except RuntimeError as exc:
+                raise RuntimeError(
+                    'distribution="multi_worker" must create its strategy before '
+                    "TensorFlow runs any operation in the process; set TF_CONFIG "
+                    "before skmlp is imported and fit before any other TensorFlow "
+                    "work, or create tf.distribute.MultiWorkerMirroredStrategy() at "
+                    "the start of the program and pass distribution=lambda: strategy."
+                ) from exc
+        return _MULTI_WORKER[0]
+
+
+_STRATEGIES = {
+    "mirrored": lambda: tf.distribute.MirroredStrategy(),
+    "multi_worker": _multi_worker_strategy,
+}
+
+
+def make_strategy(distribution):
+    """The ``tf.distribute.Strategy`` of the ``distribution`` parameter, or None.
+
+    "mirrored" or a zero-argument callable makes a new strategy each time (they
+    are picklable specs); "multi_worker" is the process's one strategy; a
+    strategy instance is used as is.
+    """
+    if distribution is None:
+        return None
+    if isinstance(distribution, str):
+        return _STRATEGIES[distribution]()
+    if isinstance(distribution, tf.distribute.Strategy):
+        return distribution
+    strategy = distribution()
+    if not isinstance(strategy, tf.distribute.Strategy):
+        raise TypeError(
+            "distribution must return a tf.distribute.Strategy when called; "
+            f"it returned a {type(strategy).__name__}."
+        )
+    return strategy
+
+
+def scope(strategy):
+    return contextlib.nullcontext() if strategy is None else strategy.scope()
+
+
+class DistributedTrainer(Trainer):
+    """A :class:`Trainer` whose steps run on every replica of ``strategy``."""
+
+    def __init__(self, model, config, n_features, strategy):
+        self.strategy = strategy
+        super().__init__(model, config, n_features)
+        self._replica_step = tf.function(self._distributed_step, reduce_retracing=True)
+
+    def _distributed_step(self, x, y, w, total):
+        def replica_step(x, y, w):
+            replicas = tf.distribute.get_replica_context().num_replicas_in_sync
+            with tf.GradientTape() as tape:
+                p = self.model(x, training=True)
+                per_sample = _losses.PER_SAMPLE[self.config.loss](
+                    y, p, self.config.huber_delta
+                )
+                loss = tf.reduce_sum(w * per_sample) / total
+                if self.kernels and self.config.alpha:
+                    half_sq = tf.add_n([tf.nn.l2_loss(k.value) for k in self.kernels])
+                    loss += self.alpha * half_sq / total / replicas
+            variables = self.model.trainable_variables
+            grads = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(grads, variables))
+            return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
+
+        loss, stats = self.strategy.run(replica_step, args=(x, y, w))
+        reduce = tf.distribute.ReduceOp.SUM
+        return (
+            self.strategy.reduce(reduce, loss, axis=None),
+            self.strategy.reduce(reduce, stats, axis=None),
+        )
+
+    def _split(self, array):
+        replicas = self.strategy.num_replicas_in_sync
+        parts = np.array_split(np.asarray(array), replicas)
+        return self.strategy.experimental_distribute_values_from_function(
+            lambda ctx: tf.constant(parts[ctx.replica_id_in_sync_group])
+        )
+
+    def run_epoch(self, data, epoch_seed, callbacks):
+        config = self.config
+        seed = np.array([data.seed, epoch_seed], dtype=np.int64)
+        total, seen, stats = 0.0, 0, 0.0
+        batches = data.batch_rows(seed, config.batch_size, config.shuffle)
+        for b, rows in enumerate(batches):
+            callbacks.batch_begin(b)
+            x, y, w = (np.asarray(a) for a in data.take(rows))
+            loss, batch_stats = self._replica_step(
+                self._split(x),
+                self._split(y),
+                self._split(w),
+                tf.constant(w.sum(), self.dtype),
+            )
+            loss = float(loss)
+            total, seen = total + loss * len(rows), seen + len(rows)
+            stats = stats + batch_stats.numpy()
+            callbacks.batch_end(b, {"loss": total / seen})
+            if self.model.stop_training:
+                break
+        metric = _losses.metric_from_stats(config.kind, stats)
+        with self.strategy.scope():
+            finite = self.all_finite()
+        return total / max(seen, 1), metric, finite

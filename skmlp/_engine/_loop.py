@@ -1,0 +1,475 @@
+"""skmlp's compiled training loop: a :class:`Trainer` per compiled model.
+
+An epoch over data in memory is one call of a ``tf.function``: the rows are
+shuffled in the graph (``stateless_shuffle`` from a seed the estimator draws
+from its ``RandomState``: no global seed), each batch is gathered, the
+gradient of scikit-learn's loss taken and the optimizer applied, and the
+epoch's loss, training-metric sums and a finiteness flag come back. Keras's
+``fit`` spends milliseconds per epoch before any arithmetic; this spends one
+function call.
+
+When a callback has a batch hook (or X is streamed from a file), the same
+step runs batch by batch from Python instead, and every hook fires with
+Keras's semantics. Epoch hooks fire every epoch either way;
+``model.stop_training`` and learning-rate changes made by a callback take
+effect at the next step.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from .._tf import keras, quiet_stderr, tf
+from . import _losses
+from ._optimizers import make_optimizer
+
+
+class Trainer:
+    """A compiled model with its optimizer, penalty and compiled functions.
+
+    Reused by later fits of the same architecture and configuration (see
+    ``_pool``): :meth:`reset` returns the optimizer to its fresh state and
+    sets the variables the functions read (alpha, the learning rate).
+    """
+
+    def __init__(self, model, config, n_features):
+        self.model, self.config = model, config
+        self.dtype = tf.as_dtype(config.dtype)
+        self.kernels = _losses.penalised_kernels(model)
+        self.alpha = tf.Variable(config.alpha, dtype=self.dtype, trainable=False)
+        self.optimizer = make_optimizer(config)
+        loss, weight = _losses.keras_loss(config)
+        model.compile(
+            optimizer=self.optimizer,
+            loss=loss,
+            loss_weights=weight,
+            metrics=[_losses.keras_metric(config.kind)],
+            jit_compile=False,
+        )
+        # Built eagerly: slot variables created inside a traced function
+        # leave tf.cond branch functions in the eager context for good.
+        self.optimizer.build(model.trainable_variables)
+        self._fresh = [np.array(v.numpy(), copy=True) for v in self.optimizer.variables]
+        self.n_outputs = (
+            int(model.outputs[0].shape[-1]) if _has_outputs(model) else None
+        )
+        x = tf.TensorSpec([None, n_features], self.dtype)
+        self._x_spec = x
+        self._n_features = n_features
+        self._compiled = {}
+        self.exposed = False  # handed to the user as model_: never reused
+        self.key, self.builtin = None, False  # set by _engine.acquire
+
+    # -- state -----------------------------------------------------------------
+
+    def reset(self, config):
+        """Fresh optimizer state, and ``config``'s alpha and learning rate."""
+        for variable, value in zip(self.optimizer.variables, self._fresh, strict=True):
+            variable.assign(value)
+        self.retune(config)
+
+    def retune(self, config):
+        self.continue_with(config)
+        self.optimizer.learning_rate.assign(config.learning_rate_init)
+
+    def continue_with(self, config):
+        """Train with ``config`` from now on, keeping the optimizer's state
+        (partial_fit). The compiled functions read the configuration when
+        traced: they are traced again if what they read changed."""
+        config = dataclasses.replace(config, dtype=self.config.dtype)
+        if (config.compiled_key(), bool(config.alpha)) != (
+            self.config.compiled_key(),
+            bool(self.config.alpha),
+        ):
+            self._compiled.clear()
+        self.config = config
+        self.alpha.assign(config.alpha)
+
+    def dense_layers(self):
+        """The model's Dense layers, in order (``coefs_``, ``intercepts_``)."""
+        layers = self.model._flatten_layers(include_self=False, recursive=True)
+        return [
+            layer
+            for layer in layers
+            if isinstance(layer, keras.layers.Dense) and layer.bias is not None
+        ]
+
+    def training_state(self):
+        """A copy of the weights and optimizer variables (to undo a fit)."""
+        return (
+            [np.array(v.numpy(), copy=True) for v in self.model.weights],
+            [np.array(v.numpy(), copy=True) for v in self.optimizer.variables],
+        )
+
+    def restore(self, state):
+        weights, optimizer_values = state
+        for variable, value in zip(self.model.weights, weights, strict=True):
+            variable.assign(value)
+        for variable, value in zip(
+            self.optimizer.variables, optimizer_values, strict=True
+        ):
+            variable.assign(value)
+
+    # -- compiled functions ----------------------------------------------------
+
+    def _function(self, name, n_outputs):
+        key = (name, n_outputs)
+        if key not in self._compiled:
+            y = tf.TensorSpec([None, n_outputs], self.dtype)
+            w = tf.TensorSpec([None], self.dtype)
+            scalar = tf.TensorSpec([], tf.int32)
+            seed = tf.TensorSpec([2], tf.int64)
+            shuffle = tf.TensorSpec([], tf.bool)
+            real = tf.TensorSpec([], tf.float64)
+            signatures = {
+                "epochs": (self._x_spec, y, w, scalar, seed, shuffle, scalar)
+                + (real,) * 7,
+                "epoch": (self._x_spec, y, w, scalar, seed, shuffle),
+                "step": (self._x_spec, y, w),
+                "evaluate": (self._x_spec, y, w),
+            }
+            body = getattr(self, f"_{name}")
+            self._compiled[key] = quiet_first_call(
+                tf.function(body, input_signature=signatures[name])
+            )
+        return self._compiled[key]
+
+    def _step(self, x, y, w):
+        model = self.model
+        with tf.GradientTape() as tape:
+            p = model(x, training=True)
+            loss = _losses.batch_loss(self.config, self.kernels, self.alpha, y, p, w)
+            if model.losses:
+                loss = loss + tf.cast(tf.add_n(model.losses), loss.dtype)
+        variables = model.trainable_variables
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(grads, variables))
+        return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
+
+    def _epoch(self, X, Y, W, batch_size, seed, shuffle):
+        n = tf.shape(X)[0]
+        order = tf.cond(
+            shuffle,
+            lambda: tf.random.experimental.stateless_shuffle(tf.range(n), seed),
+            lambda: tf.range(n),
+        )
+        n_batches = (n + batch_size - 1) // batch_size
+        total = tf.zeros([], self.dtype)
+        stats = tf.zeros(_stats_shape(self.config.kind, Y.shape[1]), self.dtype)
+        for b in tf.range(n_batches):
+            start = b * batch_size
+            stop = tf.minimum(start + batch_size, n)
+            rows = order[start:stop]
+            loss, batch_stats = self._step(
+                tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows)
+            )
+            total += loss * tf.cast(stop - start, self.dtype)
+            stats += batch_stats
+        return total / tf.cast(n, self.dtype), stats, self._finite()
+
+    def _epochs(
+        self,
+        X,
+        Y,
+        W,
+        batch_size,
+        seed,
+        shuffle,
+        n_epochs,
+        best_loss,
+        no_improvement,
+        samples_seen,
+        tol,
+        patience,
+        lr_init,
+        power_t,
+    ):
+        """Up to ``n_epochs`` epochs in one call, with scikit-learn's stopping
+        rule without early stopping, and its "invscaling" and "adaptive"
+        schedules, applied in the graph after each epoch exactly as
+        :class:`~skmlp._engine._stopping.StoppingRule` applies them (the
+        caller replays the rule over the returned losses to update its
+        state). Stops early on the rule, or on a non-finite loss or weight.
+        """
+        config = self.config  # what is traced: the schedule (compiled_key)
+        f64 = tf.float64
+        n = tf.cast(tf.shape(X)[0], f64)
+        lr = self.optimizer.learning_rate
+        losses = tf.TensorArray(f64, size=n_epochs)
+        rates = tf.TensorArray(f64, size=n_epochs)
+        metrics = tf.TensorArray(self.dtype, size=n_epochs)
+        e = tf.constant(0)
+        go = tf.constant(True)
+        while go and e < n_epochs:
+            rates = rates.write(e, tf.cast(lr, f64))
+            epoch_seed = tf.stack([seed[0], seed[1] + tf.cast(e, tf.int64)])
+            loss, stats, finite = self._epoch(X, Y, W, batch_size, epoch_seed, shuffle)
+            loss = tf.cast(loss, f64)
+            losses = losses.write(e, loss)
+            metrics = metrics.write(e, stats)
+            e += 1
+            if finite and tf.math.is_finite(loss):
+                samples_seen += n
+                if loss > best_loss - tol:
+                    no_improvement += 1.0
+                else:
+                    no_improvement = tf.zeros([], f64)
+                best_loss = tf.minimum(best_loss, loss)
+                if config.invscaling:
+                    lr.assign(
+                        tf.cast(lr_init / tf.pow(samples_seen + 1.0, power_t), lr.dtype)
+                    )
+                if no_improvement > patience:
+                    if config.adaptive and tf.cast(lr, f64) > 1e-6:
+                        lr.assign(lr / 5.0)
+                        no_improvement = tf.zeros([], f64)
+                    else:
+                        go = tf.constant(False)
+            else:
+                go = tf.constant(False)
+        # Unwritten entries of the arrays (after a stop) read as zeros.
+        return (
+            losses.stack()[:e],
+            metrics.stack()[:e],
+            rates.stack()[:e],
+            self._finite(),
+        )
+
+    def run_epochs(self, data, first_epoch, n_epochs, state, samples_seen):
+        """Up to ``n_epochs`` epochs in one compiled call (see :meth:`_epochs`);
+        returns the per-epoch losses, training metrics and learning rates
+        (before each epoch), and whether the weights are finite."""
+        config = self.config
+        losses, stats, rates, finite = self._function("epochs", data.n_outputs)(
+            data.X,
+            data.Y,
+            data.W,
+            np.int32(config.batch_size),
+            np.array([data.seed, first_epoch], dtype=np.int64),
+            np.bool_(config.shuffle),
+            np.int32(n_epochs),
+            np.float64(state.best_loss),
+            np.float64(state.no_improvement),
+            np.float64(samples_seen),
+            np.float64(config.tol),
+            np.float64(config.n_iter_no_change),
+            np.float64(config.learning_rate_init),
+            np.float64(config.power_t),
+        )
+        metrics = [_losses.metric_from_stats(config.kind, s) for s in stats.numpy()]
+        return losses.numpy().tolist(), metrics, rates.numpy().tolist(), bool(finite)
+
+    def compiled_loss_and_grad(self, n_outputs):
+        """The compiled ``f(flat, X, Y, W) -> (loss, flat gradient)`` of
+        solver="lbfgs": it writes the float64 parameter vector into the
+        model's variables first. Traced once per trainer."""
+        key = ("lbfgs", n_outputs)
+        if key not in self._compiled:
+            variables = self.model.trainable_variables
+            sizes = [int(np.prod(v.shape)) for v in variables]
+
+            def loss_and_grad(flat, X, Y, W):
+                parts = tf.split(flat, sizes)
+                for variable, part in zip(variables, parts, strict=True):
+                    variable.assign(
+                        tf.reshape(tf.cast(part, variable.dtype), variable.shape)
+                    )
+                with tf.GradientTape() as tape:
+                    p = self.model(X, training=True)
+                    loss = _losses.batch_loss(
+                        self.config, self.kernels, self.alpha, Y, p, W
+                    )
+                grads = tape.gradient(loss, variables)
+                flat_grad = tf.concat(
+                    [tf.reshape(tf.cast(g, tf.float64), [-1]) for g in grads], 0
+                )
+                return tf.cast(loss, tf.float64), flat_grad
+
+            signature = (
+                tf.TensorSpec([None], tf.float64),
+                self._x_spec,
+                tf.TensorSpec([None, n_outputs], self.dtype),
+                tf.TensorSpec([None], self.dtype),
+            )
+            self._compiled[key] = quiet_first_call(
+                tf.function(loss_and_grad, input_signature=signature)
+            )
+        return self._compiled[key]
+
+    def _evaluate(self, X, Y, W):
+        p = self.model(X, training=False)
+        loss = _losses.batch_loss(self.config, self.kernels, self.alpha, Y, p, W)
+        return loss, p
+
+    def _finite(self):
+        return tf.reduce_all(
+            [
+                tf.reduce_all(tf.math.is_finite(v))
+                for v in self.model.trainable_variables
+            ]
+        )
+
+    def predict(self, X):
+        """The network's output for the rows ``X`` (a compiled call)."""
+        if "predict" not in self._compiled:
+            self._compiled["predict"] = quiet_first_call(
+                tf.function(
+                    lambda x: self.model(x, training=False),
+                    input_signature=(self._x_spec,),
+                )
+            )
+        return self._compiled["predict"](tf.convert_to_tensor(X, self.dtype)).numpy()
+
+    def evaluate(self, X, Y, W):
+        """``(loss, predictions)`` on a validation set."""
+        loss, p = self._function("evaluate", Y.shape[1])(X, Y, W)
+        return float(loss), p.numpy()
+
+    def all_finite(self):
+        if "finite" not in self._compiled:
+            self._compiled["finite"] = quiet_first_call(tf.function(self._finite))
+        return bool(self._compiled["finite"]())
+
+    # -- epochs ----------------------------------------------------------------
+
+    def run_epoch(self, data, epoch_seed, callbacks):
+        """One epoch over ``data`` (a :class:`Batches`); returns
+        ``(loss, metric, finite)``. ``callbacks`` is a :class:`Hooks`."""
+        config = self.config
+        seed = np.array([data.seed, epoch_seed], dtype=np.int64)
+        if data.in_graph and not callbacks.batch_hooks:
+            loss, stats, finite = self._function("epoch", data.n_outputs)(
+                data.X,
+                data.Y,
+                data.W,
+                np.int32(config.batch_size),
+                seed,
+                np.bool_(config.shuffle),
+            )
+            metric = _losses.metric_from_stats(config.kind, stats.numpy())
+            return float(loss), metric, bool(finite)
+        step = self._function("step", data.n_outputs)
+        # Summed in the network's dtype, as the compiled epoch sums: both
+        # paths report the same loss, bit for bit.
+        real = self.dtype.as_numpy_dtype
+        total, seen, stats = real(0), 0, real(0)
+        batches = data.batch_rows(seed, config.batch_size, config.shuffle)
+        for b, rows in enumerate(batches):
+            callbacks.batch_begin(b)
+            x, y, w = data.take(rows)
+            loss, batch_stats = step(x, y, w)
+            total += loss.numpy() * real(len(rows))
+            seen += len(rows)
+            stats = stats + batch_stats.numpy()
+            callbacks.batch_end(b, {"loss": float(total / real(seen))})
+            if self.model.stop_training:
+                break
+        metric = _losses.metric_from_stats(config.kind, stats)
+        return float(total / real(max(seen, 1))), metric, self.all_finite()
+
+
+def quiet_first_call(function):
+    """``function`` whose first call (where TensorFlow traces and optimises
+    the graph, and its optimiser logs lines such as "Not handling type
+    DT_DOUBLE" to the C++ log) runs with the C++ log held back."""
+    state = {"first": True}
+
+    def call(*args):
+        if state["first"]:
+            with quiet_stderr():
+                result = function(*args)
+            state["first"] = False
+            return result
+        return function(*args)
+
+    return call
+
+
+def _stats_shape(kind, n_outputs):
+    return (4, n_outputs) if kind == "regression" else (2, 1)
+
+
+def _has_outputs(model):
+    try:
+        return bool(model.outputs)
+    except (AttributeError, ValueError):
+        return False
+
+
+class Batches:
+    """The training rows of a fit, and how each epoch's batches are cut.
+
+    In memory, X, Y and W are tensors made once per fit and shuffled inside
+    the compiled epoch. A :class:`skmlp._source.FileRows` X is read from its
+    file batch by batch, in the same order.
+    """
+
+    def __init__(self, X, Y, W, seed, dtype):
+        self.n, self.seed = X.shape[0], int(seed)
+        self.n_outputs = Y.shape[1]
+        self.in_graph = isinstance(X, np.ndarray)
+        self._rows = X
+        if self.in_graph:
+            self.X = tf.convert_to_tensor(X, dtype)
+        self.Y = tf.convert_to_tensor(Y, dtype)
+        self.W = tf.convert_to_tensor(W, dtype)
+        self._np_dtype = np.dtype(dtype)
+
+    def batch_rows(self, seed, batch_size, shuffle):
+        order = tf.range(self.n)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, seed)
+        order = order.numpy()
+        for start in range(0, self.n, batch_size):
+            yield order[start : start + batch_size]
+
+    def take(self, rows):
+        if self.in_graph:
+            x = tf.gather(self.X, rows)
+        else:
+            x = self._rows.read(rows, dtype=self._np_dtype)
+        return x, tf.gather(self.Y, rows), tf.gather(self.W, rows)
+
+
+class Hooks:
+    """Keras callbacks driven by the loop, with Keras's progress bar for
+    ``verbose`` 1 (a bar per epoch) or 2 (a line per epoch)."""
+
+    def __init__(self, callbacks, model, *, verbose, epochs, steps):
+        from keras.src import utils
+
+        callbacks = list(callbacks or [])
+        for i, cb in enumerate(callbacks):
+            if not isinstance(cb, keras.callbacks.Callback):
+                raise TypeError(
+                    "callbacks must be a list of keras.callbacks.Callback "
+                    f"instances; callbacks[{i}] is a {type(cb).__name__}."
+                )
+        progbar = verbose in (1, 2) and not isinstance(verbose, bool)
+        self.list = keras.callbacks.CallbackList(
+            callbacks,
+            add_progbar=progbar,
+            model=model,
+            verbose=verbose if progbar else 0,
+            epochs=epochs,
+            steps=steps,
+        )
+        batch_methods = (
+            "on_batch_begin",
+            "on_batch_end",
+            "on_train_batch_begin",
+            "on_train_batch_end",
+        )
+        self.batch_hooks = (progbar and verbose == 1) or any(
+            not utils.is_default(getattr(cb, m))
+            for cb in callbacks
+            for m in batch_methods
+        )
+
+    def batch_begin(self, b):
+        if self.batch_hooks:
+            self.list.on_train_batch_begin(b)
+
+    def batch_end(self, b, logs):
+        if self.batch_hooks:
+            self.list.on_train_batch_end(b, logs)

@@ -1,0 +1,71 @@
+"""scikit-learn's stopping rules for its stochastic solvers, as a small object.
+
+Pure Python: the compiled loop reports each epoch's loss (and validation
+score), and :class:`StoppingRule` decides, exactly as scikit-learn's
+``_update_no_improvement_count`` and ``trigger_stopping`` do, whether to go
+on, divide the learning rate by 5 ("adaptive") or stop.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass
+class StoppingState:
+    """What the rule carries from one epoch (and one warm-started fit) to the
+    next; the estimator stores it between fits."""
+
+    best_loss: float = math.inf
+    best_validation_score: float = -math.inf
+    no_improvement: int = 0
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+
+
+class StoppingRule:
+    """Decide after each epoch: "go", "lower" (the learning rate) or "stop".
+
+    Without early stopping the training loss must improve by ``tol`` within
+    ``n_iter_no_change`` epochs; with it, the validation score. ``improved``
+    tells the caller to keep the current weights as the best ones.
+    """
+
+    def __init__(self, config, state, *, incremental=False):
+        self.config, self.state, self.incremental = config, state, incremental
+        self.improved = False
+
+    def update(self, loss, score=None, learning_rate=None):
+        s, tol = self.state, self.config.tol
+        s.loss_curve.append(loss)
+        self.improved = False
+        if self.config.early_stopping:
+            s.validation_scores.append(score)
+            # The comparisons are scikit-learn's, NaN included (it resets).
+            if score < s.best_validation_score + tol:
+                s.no_improvement += 1
+            else:
+                s.no_improvement = 0
+            if score > s.best_validation_score:
+                s.best_validation_score = score
+                self.improved = True
+        else:
+            if loss > s.best_loss - tol:
+                s.no_improvement += 1
+            else:
+                s.no_improvement = 0
+            s.best_loss = min(s.best_loss, loss)
+        # partial_fit applies the rule too (the "adaptive" rate falls), but
+        # runs one epoch whatever it says, as scikit-learn's.
+        if s.no_improvement <= self.config.n_iter_no_change:
+            return "go"
+        if self.config.adaptive and learning_rate is not None and learning_rate > 1e-6:
+            s.no_improvement = 0
+            return "lower"
+        return "stop"
+
+    def message(self):
+        what = "Validation score" if self.config.early_stopping else "Training loss"
+        return (
+            f"{what} did not improve more than tol={self.config.tol:f} for "
+            f"{self.config.n_iter_no_change} consecutive epochs."
+        )

@@ -1,0 +1,165 @@
+"""One fit's epochs: the loop, scikit-learn's stopping rules, validation,
+Keras callbacks, divergence and the best weights of early stopping."""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _optimizers
+from ._loop import Hooks
+from ._stopping import StoppingRule
+
+
+@dataclass
+class Validation:
+    """A validation set and the score of predictions on it (accuracy or R²,
+    as the estimator's ``score``)."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    W: np.ndarray
+    score: object  # callable: predictions -> float
+
+
+@dataclass
+class Outcome:
+    history: dict = field(default_factory=dict)
+    epochs: int = 0
+    stopped: bool = False  # by the stopping rule or a callback
+    diverged: bool = False
+    samples_seen: int = 0
+    loss: float = float("nan")  # lbfgs: the final loss
+
+
+def train(
+    trainer,
+    data,
+    *,
+    config,
+    state,
+    epochs,
+    callbacks,
+    validation=None,
+    incremental=False,
+    samples_seen=0,
+    first_iteration=1,
+):
+    """Run up to ``epochs`` epochs of ``trainer`` over ``data`` (a
+    ``_loop.Batches``), updating the stopping ``state`` in place."""
+    model, optimizer = trainer.model, trainer.optimizer
+    rule = StoppingRule(config, state, incremental=incremental)
+    steps = -(-data.n // config.batch_size)
+    hooks = Hooks(callbacks, model, verbose=config.verbose, epochs=epochs, steps=steps)
+    metric = "r2" if config.kind == "regression" else "accuracy"
+    sklearn_verbose = (
+        isinstance(config.verbose, bool) and config.verbose or (config.verbose > 2)
+    )
+    out = Outcome(samples_seen=samples_seen)
+    if (
+        data.in_graph
+        and validation is None
+        and not callbacks
+        and not config.verbose
+        and hasattr(trainer, "run_epochs")
+    ):
+        _train_in_graph(trainer, data, rule, epochs, out, metric)
+        return out
+    best = _weights(model) if config.early_stopping else None
+    model.stop_training = False
+    hooks.list.on_train_begin()
+    logs = {}
+    for epoch in range(epochs):
+        hooks.list.on_epoch_begin(epoch)
+        loss, train_metric, finite = trainer.run_epoch(data, epoch, hooks)
+        out.epochs += 1
+        if not (finite and math.isfinite(loss)):
+            out.diverged = True
+            state.loss_curve.append(loss)
+            if config.early_stopping:
+                state.validation_scores.append(float("nan"))
+            hooks.list.on_epoch_end(epoch, {"loss": loss})
+            break
+        out.samples_seen += data.n
+        logs = {"loss": loss, metric: train_metric}
+        score = None
+        if validation is not None:
+            val_loss, predictions = trainer.evaluate(
+                validation.X, validation.Y, validation.W
+            )
+            score = validation.score(predictions)
+            logs.update({"val_loss": val_loss, f"val_{metric}": score})
+        lr = _optimizers.learning_rate(optimizer)
+        decision = rule.update(loss, score, lr)
+        if sklearn_verbose:
+            print(f"Iteration {first_iteration + epoch}, loss = {loss:.8f}")
+            if config.early_stopping:
+                print(f"Validation score: {score:f}")
+        if rule.improved:
+            best = _weights(model)
+        if config.invscaling:
+            rate = _optimizers.invscaling_rate(config, out.samples_seen)
+            _optimizers.set_learning_rate(optimizer, rate)
+        if decision == "lower":
+            _optimizers.set_learning_rate(optimizer, lr / 5.0)
+            if sklearn_verbose:
+                print(f"{rule.message()} Setting learning rate to {lr / 5.0:f}")
+        elif decision == "stop" and sklearn_verbose:
+            print(f"{rule.message()} Stopping.")
+        for name, value in logs.items():
+            out.history.setdefault(name, []).append(value)
+        hooks.list.on_epoch_end(epoch, logs)
+        if decision == "stop" or model.stop_training:
+            out.stopped = True
+            break
+    hooks.list.on_train_end(logs)
+    if config.early_stopping and best is not None:
+        _set_weights(model, best)
+    return out
+
+
+def _train_in_graph(trainer, data, rule, epochs, out, metric):
+    """Many epochs per compiled call (no callback, validation or printing
+    needs Python between epochs): the graph applies the stopping rule and
+    the schedules; ``rule`` replays them over the returned losses."""
+    done, chunk = 0, 8
+    while done < epochs:
+        k = min(chunk, epochs - done)
+        started = time.perf_counter()
+        losses, metrics, rates, finite = trainer.run_epochs(
+            data, done, k, rule.state, out.samples_seen
+        )
+        decision = "go"
+        for i, (loss, value, rate) in enumerate(zip(losses, metrics, rates)):
+            if decision == "stop":
+                raise RuntimeError(
+                    "The compiled stopping rule and its replay disagree."
+                )
+            out.epochs += 1
+            last = i == len(losses) - 1
+            if not math.isfinite(loss) or (last and not finite):
+                out.diverged = True
+                rule.state.loss_curve.append(loss)
+                return
+            out.samples_seen += data.n
+            decision = rule.update(loss, None, rate)
+            out.history.setdefault("loss", []).append(loss)
+            out.history.setdefault(metric, []).append(value)
+        done += len(losses)
+        if decision == "stop":
+            out.stopped = True
+            return
+        if len(losses) < k:
+            raise RuntimeError("The compiled stopping rule and its replay disagree.")
+        if time.perf_counter() - started < 0.25:
+            chunk *= 2  # longer calls, fewer of them: until ~1/4 s a call
+
+
+def _weights(model):
+    return [np.array(v.numpy(), copy=True) for v in model.weights]
+
+
+def _set_weights(model, weights):
+    for variable, value in zip(model.weights, weights, strict=True):
+        variable.assign(value)

@@ -1,0 +1,620 @@
+"""_BaseMLPKeras: parameters, constraints, and fit = prepare -> acquire ->
+train -> commit; predict; the live ``model_``; persistence.
+
+The concrete estimators (``_mlp.py``) encode targets and decode predictions.
+The Keras work lives in ``_engine``, imported on the first fit (or when an
+unpickled estimator first needs its model).
+"""
+
+import dataclasses
+import math
+import threading
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_random_state
+
+from . import _forward, _source
+from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
+from ._mlp_data import (
+    NUMPY_PREDICT_MAX_ROWS,
+    PredictRows,
+    batch_size_for,
+    hold_out,
+    validate_X,
+    validation_arrays,
+)
+from ._targets import TargetSpec, check_same_targets
+
+#: Serializes rebuilding the Keras model of an unpickled estimator.
+_BUILD_LOCK = threading.RLock()
+#: Rows a compiled Keras call predicts at a time.
+KERAS_PREDICT_ROWS = 16384
+
+__all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras"]
+
+
+class _BaseMLPKeras(BaseEstimator, ABC):
+    """Base class of the Keras MLP estimators. Not for direct use."""
+
+    #: The classifier reads a column-vector y as 1-D labels given the wrong
+    #: shape (warn and ravel, as scikit-learn); the regressor as one output.
+    _ravel_column_y = False
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [
+            StrOptions(
+                (set(_forward.ACTIVATIONS) | set(_forward.SKLEARN_NAMES)) - {"softmax"}
+            )
+        ],
+        "solver": [StrOptions(SKLEARN_SOLVERS | KERAS_SOLVERS)],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        # scikit-learn accepts np.inf: never stop for lack of improvement.
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {math.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, None],
+        "distribution": [
+            None,
+            StrOptions({"mirrored", "multi_worker"}),
+            callable,
+            HasMethods(["scope"]),
+        ],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=0,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        callbacks=None,
+        distribution=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.callbacks = callbacks
+        self.distribution = distribution
+
+    # -- hooks of the concrete estimators --------------------------------------
+
+    @abstractmethod
+    def _encode_targets(self, y, sample_weight, X, classes, reuse, dtype):
+        """Return ``(Y, sw, spec, attrs)``: Keras targets, sample weights, a
+        ``_targets.TargetSpec`` and the attributes the estimator sets."""
+
+    @abstractmethod
+    def _validation_score(self, Y, P, W, kind):
+        """The ``score`` of network outputs ``P`` against encoded ``Y``."""
+
+    def _build_model(self, n_features_in, n_outputs, out_activation):
+        """Build the Keras model; override for a custom architecture.
+
+        Parameters
+        ----------
+        n_features_in : int
+            Width of the input.
+        n_outputs : int
+            Width of the output layer.
+        out_activation : str
+            Keras name of the output activation ("sigmoid", "softmax",
+            "linear", ...); the loss expects the output to use it.
+
+        Returns
+        -------
+        model : keras.Model
+            A Sequential, Functional or subclassed model, built or not,
+            mapping ``(batch, n_features_in)`` inputs to ``(batch,
+            n_outputs)`` outputs. skmlp trains it with scikit-learn's loss,
+            pickles its weights, and predicts with it (through a compiled
+            Keras call: the NumPy fast path serves only the built-in Dense
+            stack). Keras's default initializers are seeded from
+            ``random_state``.
+        """
+        from ._engine import dense_model
+
+        return dense_model(
+            n_features_in,
+            self._hidden_sizes(),
+            self.activation,
+            n_outputs,
+            out_activation,
+            dtype=self.__dict__.get("_build_dtype", "float32"),
+        )
+
+    def _builtin_model(self):
+        return type(self)._build_model is _BaseMLPKeras._build_model
+
+    # -- fit -------------------------------------------------------------------
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if np.isscalar(sizes) else list(sizes)
+        if not all(isinstance(s, Integral | np.integer) and s > 0 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes!r}: "
+                "positive integers, e.g. hidden_layer_sizes=(100,)."
+            )
+        return [int(s) for s in sizes]
+
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        validation_data=None,
+        classes=None,
+        incremental=False,
+    ):
+        fitted = "_weights" in self.__dict__
+        reuse = fitted and (incremental or self.warm_start)
+        if incremental and self.early_stopping and self.solver != "lbfgs":
+            raise ValueError("partial_fit does not support early_stopping=True")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            with fit_transaction(self):
+                exhausted = self._fit_checked(
+                    X, y, sample_weight, validation_data, classes, incremental, reuse
+                )
+        # Warned once the fit is committed: an "error" filter on the warning
+        # must not roll back a finished fit.
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if exhausted:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _fit_checked(
+        self, X, y, sample_weight, validation_data, classes, incremental, reuse
+    ):
+        hidden = self._hidden_sizes()
+        dtype = self._dtype if reuse else None
+        X, y = validate_X(self, X, y, reset=not reuse, stream=True, dtype=dtype)
+        dtype = _dtype_name(X.dtype)
+        Y, sw, spec, attrs = self._encode_targets(
+            y, sample_weight, X, classes, reuse, dtype
+        )
+        if reuse:
+            check_same_targets(
+                "y", spec, self._spec, "refit from scratch (warm_start=False)"
+            )
+        rng = check_random_state(self.random_state)
+        early_stopping = self.early_stopping and self.solver != "lbfgs"
+        n_train = X.shape[0]
+        if early_stopping and validation_data is None:  # train_test_split's count
+            n_train -= math.ceil(self.validation_fraction * n_train)
+        batch_size = batch_size_for(self.batch_size, max(n_train, 1))
+
+        from . import _engine
+
+        config = TrainConfig.from_estimator(
+            self,
+            loss=spec.loss,
+            kind=spec.kind,
+            batch_size=batch_size,
+            dtype=dtype,
+            early_stopping=early_stopping,
+        )
+        previous = self.__dict__.get("_trainer")
+        trainer, undo = self._acquire(
+            _engine, config, X.shape[1], hidden, spec, rng, reuse, incremental
+        )
+        config, dtype = trainer.config, trainer.config.dtype
+        try:
+            validation = None
+            if validation_data is not None:
+                validation = validation_arrays(self, validation_data, spec, attrs)
+            elif early_stopping:
+                X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
+            if validation is not None:
+                validation = _engine.Validation(*validation, score=None)
+                Yv, Wv = validation.Y, validation.W
+                validation.score = lambda P: self._validation_score(
+                    Yv, P, Wv, spec.kind
+                )
+            state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            if config.solver == "lbfgs":
+                outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
+            else:
+                data = _engine.Batches(X, Y, sw, seed, dtype)
+                outcome = _engine.train(
+                    trainer,
+                    data,
+                    config=config,
+                    state=state,
+                    epochs=1 if incremental else self.max_iter,
+                    callbacks=self.callbacks,
+                    validation=validation,
+                    incremental=incremental,
+                    samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
+                )
+            if outcome.diverged and not early_stopping:
+                raise ValueError(
+                    "Solver produced non-finite parameter weights. The input data "
+                    "may contain large values and need to be preprocessed. Training "
+                    "diverged: the loss or the weights became NaN or infinite in "
+                    f"epoch {outcome.epochs}. Lower learning_rate_init or scale X "
+                    "(e.g. with StandardScaler); the estimator was left as it was "
+                    "before this fit."
+                )
+            self._commit(trainer, config, spec, attrs, state, outcome, reuse)
+        except BaseException:
+            if undo is not None:  # partial_fit trained the live model in place
+                trainer.restore(undo)
+            elif trainer is not previous:  # the new trainer is nobody's
+                _engine.POOL.check_in(trainer)
+            raise
+        if undo is None:
+            if previous is not None and previous is not trainer:
+                _engine.POOL.check_in(previous)  # the estimator no longer holds it
+            _engine.POOL.hold(trainer, self)
+        return (
+            config.solver != "lbfgs"
+            and not incremental
+            and not outcome.stopped
+            and not outcome.diverged
+            and outcome.epochs == self.max_iter
+        )
+
+    def _acquire(
+        self, _engine, config, n_features, hidden, spec, rng, reuse, incremental
+    ):
+        """The trainer this fit trains, and the state to restore on failure
+        (for partial_fit, which trains the live model in place)."""
+        if reuse and incremental:
+            trainer = self._live_trainer()
+            trainer.continue_with(config)
+            return trainer, trainer.training_state()
+        self._build_dtype = config.dtype
+        try:
+            trainer = _engine.acquire(
+                self,
+                config,
+                n_features=n_features,
+                hidden=hidden,
+                spec=spec,
+                seed=0 if self._builtin_model() else int(rng.randint(2**31 - 1)),
+            )
+        finally:
+            del self._build_dtype
+        if reuse:
+            # warm_start: the fitted weights, a fresh optimizer (scikit-learn's).
+            _engine.set_warm_weights(
+                trainer, self._current_weights(), self.hidden_layer_sizes
+            )
+        elif trainer.builtin:
+            sizes = [n_features, *hidden, spec.n_outputs]
+            initial = _engine.sklearn_initial_weights(
+                sizes, self.activation, rng, trainer.config.dtype
+            )
+            _engine.set_weights(trainer, initial)
+        return trainer, None
+
+    def _commit(self, trainer, config, spec, attrs, state, outcome, reuse):
+        """Set every fitted attribute, in one place, after training succeeded."""
+        from . import _engine
+
+        prev = self.__dict__ if reuse else {}
+        config = trainer.config
+        self._trainer, self._config, self._spec = trainer, config, spec
+        self._dtype = config.dtype
+        self._activations = _engine.numpy_activations(trainer, self.activation, spec)
+        for name, value in attrs.items():
+            setattr(self, name, value)
+        self._store_weights(_engine.get_weights(trainer))
+        self.n_iter_ = outcome.epochs
+        self.t_ = outcome.samples_seen if config.stochastic else 0
+        self.n_outputs_ = spec.n_outputs
+        self.n_layers_ = self._count_layers(trainer)
+        self.out_activation_ = _forward.SKLEARN_OUT_NAMES.get(
+            spec.out_activation, spec.out_activation
+        )
+        self.loss_ = outcome.loss if config.solver == "lbfgs" else None
+        if not config.stochastic:
+            for name in (
+                "loss_curve_",
+                "best_loss_",
+                "validation_scores_",
+                "best_validation_score_",
+                "history_",
+                "_stopping",
+            ):
+                self.__dict__.pop(name, None)
+            return
+        self._stopping = dataclasses.asdict(state)
+        old_history = prev.get("history_", {})
+        self.history_ = {
+            k: old_history.get(k, []) + v for k, v in outcome.history.items()
+        }
+        self.loss_curve_ = list(state.loss_curve)
+        self.loss_ = self.loss_curve_[-1]
+        self._no_improvement_count = state.no_improvement
+        if config.early_stopping:
+            self.validation_scores_ = list(state.validation_scores)
+            self.best_validation_score_ = state.best_validation_score
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = self.best_validation_score_ = None
+            self.best_loss_ = state.best_loss
+
+    def _count_layers(self, trainer):
+        if trainer.builtin:
+            return len(self._hidden_sizes()) + 2
+        return len(trainer.dense_layers()) + 1
+
+    # -- the weights: one source of truth --------------------------------------
+
+    def _store_weights(self, weights):
+        """Cache the model's weights as NumPy arrays (pickles, the NumPy
+        forward pass). Each attribute gets its final value in one assignment:
+        a prediction in another thread never sees a transient one."""
+        self._weights = weights
+
+    def _current_weights(self):
+        """The weights, read from the live model when the user holds it
+        (``model_``): whatever was done through it is what predicts."""
+        trainer = self.__dict__.get("_trainer")
+        if trainer is not None and trainer.exposed:
+            from . import _engine
+
+            self._weights = _engine.get_weights(trainer)
+        return self._weights
+
+    def _dense_weights(self):
+        if self._builtin_model():
+            weights = self._current_weights()
+            return weights[0::2], weights[1::2]
+        layers = self._live_trainer().dense_layers()
+        return (
+            [np.asarray(layer.kernel) for layer in layers],
+            [np.asarray(layer.bias) for layer in layers],
+        )
+
+    @property
+    def coefs_(self):
+        """``coefs_[i]``: the kernel of Dense layer i, (n_in, n_out)."""
+        self._check_weights()
+        return self._dense_weights()[0]
+
+    @coefs_.setter
+    def coefs_(self, value):
+        self._set_dense(value, 0)
+
+    @property
+    def intercepts_(self):
+        """``intercepts_[i]``: the bias of Dense layer i, (n_out,)."""
+        self._check_weights()
+        return self._dense_weights()[1]
+
+    @intercepts_.setter
+    def intercepts_(self, value):
+        self._set_dense(value, 1)
+
+    def _check_weights(self):
+        if "_weights" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__} has no coefs_ or intercepts_ before fit."
+            )
+
+    def _set_dense(self, arrays, which):
+        self._check_weights()
+        if not self._builtin_model():
+            raise AttributeError(
+                "coefs_ and intercepts_ of a custom architecture are read-only; "
+                "set its weights through model_.set_weights()."
+            )
+        weights = list(self._current_weights())
+        if len(arrays) != len(weights) // 2:
+            raise ValueError(
+                f"Expected {len(weights) // 2} arrays, one per layer; got "
+                f"{len(arrays)}."
+            )
+        for i, array in enumerate(arrays):
+            array = np.asarray(array, dtype=weights[2 * i + which].dtype)
+            if array.shape != weights[2 * i + which].shape:
+                raise ValueError(
+                    f"Layer {i} has shape {weights[2 * i + which].shape}, got "
+                    f"{array.shape}."
+                )
+            weights[2 * i + which] = array
+        self._weights = weights
+        trainer = self.__dict__.get("_trainer")
+        if trainer is not None:
+            from . import _engine
+
+            _engine.set_weights(trainer, weights)
+
+    # -- the live Keras model --------------------------------------------------
+
+    @property
+    def model_(self):
+        """The compiled Keras model (rebuilt from the weights after unpickling).
+
+        It is the estimator's own network: weights set through it
+        (``set_weights``, ``load_weights``, ``fit``) are what ``predict``,
+        ``coefs_`` and pickles use from then on.
+        """
+        if "_weights" not in self.__dict__:
+            # NotFittedError is an AttributeError: hasattr(est, "model_") is False.
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet: model_ "
+                "exists after fit."
+            )
+        trainer = self._live_trainer()
+        trainer.exposed = True  # the caller holds it: never reuse it elsewhere
+        return trainer.model
+
+    def _live_trainer(self):
+        if self.__dict__.get("_trainer") is None:
+            # Threads predicting on a freshly unpickled estimator build it once.
+            with _BUILD_LOCK:
+                if self.__dict__.get("_trainer") is None:
+                    from . import _engine
+
+                    self._build_dtype = self._dtype
+                    try:
+                        trainer = _engine.acquire(
+                            self,
+                            self._config,
+                            n_features=self.n_features_in_,
+                            hidden=self._hidden_sizes(),
+                            spec=self._spec,
+                            seed=0,
+                        )
+                    finally:
+                        del self._build_dtype
+                    _engine.set_weights(trainer, self._weights)
+                    _engine.POOL.hold(trainer, self)
+                    self._trainer = trainer
+        return self._trainer
+
+    # -- predict ---------------------------------------------------------------
+
+    def _forward(self, X):
+        """The network's output for ``X``: (n_samples, n_outputs), in the
+        network's dtype."""
+        rows = PredictRows.plain(self, X)
+        if rows is None:
+            check_is_fitted(self)
+            memmap = _source.FileRows.from_memmap(X)
+            if memmap is not None:  # a memmap: predicted chunk by chunk
+                return _source.predict_in_chunks(memmap, self._forward)
+            rows = validate_X(self, X, reset=False, dtype=self._dtype)
+        rows = rows.astype(self._dtype, copy=False)
+        activations = self.__dict__.get("_activations")
+        if activations is not None and (
+            rows.shape[0] <= NUMPY_PREDICT_MAX_ROWS or not _gpu()
+        ):
+            weights = self._current_weights()
+            return _forward.forward(rows, weights[0::2], weights[1::2], activations)
+        trainer = self._live_trainer()
+        return np.concatenate(
+            [
+                trainer.predict(rows[i : i + KERAS_PREDICT_ROWS])
+                for i in range(0, rows.shape[0], KERAS_PREDICT_ROWS)
+            ]
+        )
+
+    # -- persistence -----------------------------------------------------------
+
+    def __getstate__(self):
+        # A copy: BaseEstimator returns the instance's own __dict__, which
+        # pickling must not change (the live model stays with the estimator).
+        if self.__dict__.get("_trainer") is not None:
+            self._current_weights()
+        state = dict(super().__getstate__())
+        state.pop("_trainer", None)
+        # Plain data only (skops trusts it): the configuration and the
+        # target description as a dict and a tuple.
+        if "_config" in state:
+            state["_config"] = dataclasses.asdict(state["_config"])
+            state["_spec"] = tuple(state["_spec"])
+        return pickled_state(state)
+
+    def __setstate__(self, state):
+        state = check_pickled_version(self, state)
+        if "_config" in state:
+            state["_config"] = TrainConfig(**state["_config"])
+            state["_spec"] = TargetSpec(*state["_spec"])
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.non_deterministic = False
+        return tags
+
+
+def _dtype_name(dtype):
+    return "float32" if np.dtype(dtype) == np.float32 else "float64"
+
+
+def _gpu():
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        return False
+    from ._tf import has_gpu
+
+    return has_gpu()
