@@ -105,7 +105,14 @@ or None, default=None
 _SHARED_ATTRIBUTES = """\
     model_ : keras.Model
         The trained, compiled Keras model (``model_.summary()``,
-        ``model_.layers``, ``get_weights``).
+        ``model_.layers``, ``get_weights``). It is the estimator's own
+        network: weights set through it are what predict, ``coefs_`` and
+        pickles use. Compiled with Keras's built-in loss matching
+        scikit-learn's data term (``model_.evaluate`` / ``model_.fit``), so a
+        ``.keras`` file saved from it loads anywhere.
+    callbacks_ : list of keras.callbacks.Callback
+        The copies of ``callbacks`` that ran in the last fit (the instances
+        passed are never run); not pickled.
     history_ : dict of list
         Per-epoch values reported by Keras: "loss", the score metric and their
         ``val_`` counterparts when validating.

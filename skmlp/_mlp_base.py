@@ -294,6 +294,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 )
             state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
             seed = int(rng.randint(np.iinfo(np.int32).max))
+            callbacks = _engine.fresh_callbacks(self.callbacks)
             if config.solver == "lbfgs":
                 outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
             else:
@@ -304,7 +305,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                     config=config,
                     state=state,
                     epochs=1 if incremental else self.max_iter,
-                    callbacks=self.callbacks,
+                    callbacks=callbacks,
                     validation=validation,
                     incremental=incremental,
                     samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
@@ -319,6 +320,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                     "before this fit."
                 )
             self._commit(trainer, config, spec, attrs, state, outcome, reuse)
+            self.callbacks_ = _engine.detach_callbacks(callbacks)
         except BaseException:
             if undo is not None:  # partial_fit trained the live model in place
                 trainer.restore(undo)
@@ -585,6 +587,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             self._current_weights()
         state = dict(super().__getstate__())
         state.pop("_trainer", None)
+        state.pop("callbacks_", None)  # run-time copies: not part of the model
         # Plain data only (skops trusts it): the configuration and the
         # target description as a dict and a tuple.
         if "_config" in state:

@@ -24,7 +24,7 @@ from .._forward import ACTIVATIONS, keras_activation
 from .._tf import keras
 from . import _lbfgs
 from ._distribute import DistributedTrainer, make_strategy, scope
-from ._loop import Batches, Trainer
+from ._loop import Batches, Trainer, detach_callbacks, fresh_callbacks
 from ._model import (
     dense_model,
     ensure_built,
@@ -41,6 +41,8 @@ __all__ = [
     "Validation",
     "acquire",
     "dense_model",
+    "detach_callbacks",
+    "fresh_callbacks",
     "fit_lbfgs",
     "fresh",
     "get_weights",
