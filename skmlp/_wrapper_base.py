@@ -1,0 +1,530 @@
+"""BaseWrapper: the parameters, routing and fit / predict orchestration of
+KerasClassifier and KerasRegressor (``_wrappers``).
+
+scikeras 0.13's behaviour with scikit-learn's conventions: every routed
+parameter is a real parameter (``get_params`` / ``set_params`` / ``clone``),
+``random_state`` touches no global seed, predict is quiet and compiled, and
+pickles hold the model as Keras's own .keras bytes. The Keras work is in
+``_wrapper_keras``, imported on first use.
+"""
+
+from collections import defaultdict
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
+
+from . import _routing
+from ._base import check_pickled_version, fit_transaction, pickled_state
+
+_BATCH = [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None]
+_SEED_MAX = np.iinfo(np.int32).max
+
+
+def _keras():
+    from . import _wrapper_keras
+
+    return _wrapper_keras
+
+
+class BaseWrapper(BaseEstimator):
+    """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`.
+
+    Not for direct use; see the subclasses for the parameters.
+    """
+
+    _parameter_constraints_base: dict = {
+        "model": [callable, None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "optimizer": [str, type, HasMethods(["apply_gradients"])],
+        "loss": [str, callable, list, tuple, dict, None],
+        "metrics": [str, callable, list, tuple, dict, None],
+        "batch_size": _BATCH,
+        "validation_batch_size": _BATCH,
+        "verbose": ["verbose", StrOptions({"auto"})],
+        "callbacks": [list, tuple, dict, type, HasMethods(["set_model"]), None],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean"],
+        "run_eagerly": ["boolean"],
+        "epochs": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=1,
+        **kwargs,
+    ):
+        self.model = model
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.validation_batch_size = validation_batch_size
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_split = validation_split
+        self.shuffle = shuffle
+        self.run_eagerly = run_eagerly
+        self.epochs = epochs
+        # scikeras's routed (model__hidden=...) and extra (hidden=...)
+        # parameters: reported by get_params, changed by set_params.
+        self._extra_params = dict(kwargs)
+
+    # -- parameters ------------------------------------------------------------
+
+    @property
+    def _parameter_constraints(self):
+        extra = dict.fromkeys(self.__dict__.get("_extra_params", ()), "no_validation")
+        return {**self._parameter_constraints_base, **extra}
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator, routed ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of nested estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        params.update(self.__dict__.get("_extra_params", {}))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, routed ones (``optimizer__learning_rate``) included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        extra = self.__dict__.setdefault("_extra_params", {})
+        plain = {}
+        for name, value in params.items():
+            if _routing.is_routed(name) or name in extra:
+                extra[name] = value
+            else:
+                plain[name] = value
+        try:
+            super().set_params(**plain)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} Routed parameters start with one of "
+                f"{', '.join(p + '__' for p in _routing.ROUTING_PREFIXES)}; other "
+                f"new parameters are passed to {type(self).__name__}(...) itself."
+            ) from None
+        return self
+
+    # -- encoders (override in a subclass) ------------------------------------
+
+    @property
+    def target_encoder(self):
+        """The transformer of ``y`` (scikeras's hook: override to change it)."""
+        return FunctionTransformer()
+
+    @property
+    def feature_encoder(self):
+        """The transformer of ``X`` (override to give a multi-input model a
+        list or dict of arrays)."""
+        return FunctionTransformer()
+
+    # -- state -----------------------------------------------------------------
+
+    @property
+    def initialized_(self):
+        """Whether the estimator has a model (``fit`` or ``initialize``)."""
+        return hasattr(self, "model_")
+
+    @property
+    def current_epoch(self):
+        """The number of epochs trained so far."""
+        return len(getattr(self, "history_", {}).get("loss", []))
+
+    def _meta(self):
+        return {
+            k: v
+            for k, v in vars(self).items()
+            if len(k) > 1
+            and k.endswith("_")
+            and not k.endswith("__")
+            and not k.startswith("_")
+            and k not in ("model_", "history_")
+        }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    # -- data --------------------------------------------------------------------
+
+    _y_numeric = False
+
+    def _validate(self, X, y="no_validation", reset=False):
+        # CSR: Keras's data adapter mishandles other sparse formats (CSC).
+        kw = dict(accept_sparse="csr", allow_nd=True, reset=reset)
+        if isinstance(y, str) and y == "no_validation":
+            X, y = validate_data(self, X, **kw), None
+        else:
+            X, y = validate_data(
+                self, X, y, multi_output=True, y_numeric=self._y_numeric, **kw
+            )
+        if reset:
+            self.X_shape_, self.X_dtype_ = X.shape, X.dtype
+            if y is not None:
+                self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
+        elif X.shape[1:] != self.X_shape_[1:]:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} "
+                f"was fitted on samples of shape {self.X_shape_[1:]}."
+            )
+        return X, y
+
+    def _sample_weight(self, X, y, sample_weight):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
+
+    # -- fit ---------------------------------------------------------------------
+
+    def _seeds(self):
+        """Build and shuffle seeds drawn from ``random_state`` (None: Keras's
+        own unseeded behaviour)."""
+        if self.random_state is None:
+            return None, None
+        rng = check_random_state(self.random_state)
+        return tuple(int(s) for s in rng.randint(_SEED_MAX, size=2))
+
+    def _build_fn(self):
+        model = self.model
+        if model is None:
+            if hasattr(self, "_keras_build_fn"):
+                return self._keras_build_fn
+            raise ValueError(
+                "model=None: pass a function that builds a Keras model "
+                "(model=build_fn) or a keras.Model instance, or implement "
+                "_keras_build_fn in a subclass."
+            )
+        if _keras().is_model(model):
+            return lambda: _keras().clone_instance(model)
+        return model
+
+    def _build_kwargs(self, fn, params):
+        names, var_kw = _routing.signature_names(fn)
+        own = {k: v for k, v in params.items() if k in names and "__" not in k}
+        extra = {k: v for k, v in self._extra_params.items() if "__" not in k}
+        fit_like = (
+            _routing.COMPILE_KWARGS | _routing.FIT_KWARGS | _routing.PREDICT_KWARGS
+        )
+        fn_name = getattr(fn, "__name__", type(fn).__name__)
+        for name in extra:
+            if name not in names and not var_kw and name not in fit_like:
+                raise ValueError(
+                    f"{name}={extra[name]!r} is not a parameter of the build "
+                    f"function {fn_name}; add {name} to its signature, or route it "
+                    "with a prefix (model__, optimizer__, fit__, ...)."
+                )
+        kwargs = {**own, **{k: v for k, v in extra.items() if k not in fit_like}}
+        for name, value in _routing.route(params, "model", strict=True).items():
+            if name not in names and not var_kw:
+                raise ValueError(
+                    f"model__{name} is given but the build function {fn_name} has "
+                    f"no parameter {name!r}; add {name} to its signature or remove "
+                    f"model__{name}."
+                )
+            kwargs[name] = value
+        wants = lambda n: n in names or var_kw  # noqa: E731
+        if wants("meta"):
+            kwargs["meta"] = self._meta()
+        if wants("compile_kwargs"):
+            kwargs["compile_kwargs"] = _keras().compile_kwargs(params)
+        if wants("params"):
+            kwargs["params"] = params
+        missing = [n for n in _routing.required_names(fn) if n not in kwargs]
+        if missing:
+            raise ValueError(
+                f"The build function {fn_name} needs {missing} but nothing gives "
+                f"them; pass model__{missing[0]}=... (or give it a default)."
+            )
+        return kwargs
+
+    def _initialize(self, X, y):
+        X, y = self._validate(X, y, reset=True)
+        self.target_encoder_ = self.target_encoder.fit(y)
+        self.__dict__.update(getattr(self.target_encoder_, "get_metadata", dict)())
+        self.feature_encoder_ = self.feature_encoder.fit(X)
+        self.__dict__.update(getattr(self.feature_encoder_, "get_metadata", dict)())
+        kw, params = _keras(), self.get_params()
+        fn = self._build_fn()
+        build_seed, _ = self._seeds()
+        with kw.default_seeds(build_seed):
+            model = fn(**self._build_kwargs(fn, params))
+        if not kw.is_model(model):
+            raise TypeError(
+                f"The build function returned {type(model).__name__}, not a "
+                "keras.Model; end it with `return model`."
+            )
+        kw.ensure_compiled(model, kw.compile_kwargs(params))
+        if self.run_eagerly:
+            model.run_eagerly = True
+        self.model_ = model
+        self._forward = kw.Forward(model)
+        return X, y
+
+    def initialize(self, X, y=None):
+        """Build and compile the model without training it.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Samples the model will take.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets (they set ``classes_``, ``n_outputs_``, ...).
+
+        Returns
+        -------
+        self : object
+            The estimator, ready to predict.
+        """
+        with fit_transaction(self):
+            self._initialize(X, y)
+        return self
+
+    def _fit(self, X, y, sample_weight, *, warm_start, epochs, initial_epoch, kwargs):
+        if warm_start and self.initialized_:
+            X, y = self._validate(X, y, reset=False)
+        else:
+            X, y = self._initialize(X, y)
+        sw = self._sample_weight(X, y, sample_weight)
+        if sw is not None:
+            if not np.any(sw):
+                raise ValueError(
+                    "Every sample_weight is zero: there is nothing to train on; "
+                    "give some samples a positive weight."
+                )
+            keep = sw != 0  # as scikit-learn: a zero weight removes the sample
+            X, y, sw = X[keep], y[keep], sw[keep]
+        kw, params = _keras(), self.get_params()
+        Y = self.target_encoder_.transform(y)
+        kw.check_outputs(
+            self.model_,
+            Y,
+            getattr(self, "n_outputs_expected_", None),
+            getattr(self, "n_classes_", None),
+        )
+        fit_args = _routing.route(params, "fit", _routing.FIT_KWARGS, strict=True)
+        fit_args.pop("callbacks", None)
+        fit_args.update(kwargs)
+        epochs = fit_args.pop("epochs", epochs)
+        fit_args.update(epochs=initial_epoch + epochs, initial_epoch=initial_epoch)
+        for key in ("batch_size", "validation_batch_size"):
+            if fit_args.get(key) == -1:
+                fit_args[key] = X.shape[0]
+        fit_args["callbacks"] = kw.make_callbacks(params, "fit")
+        _, shuffle_seed = self._seeds()
+        if shuffle_seed is not None:
+            shuffle_seed = (shuffle_seed + initial_epoch) % _SEED_MAX
+        history = kw.fit_model(
+            self.model_,
+            self.feature_encoder_.transform(X),
+            Y,
+            sw,
+            fit_args,
+            shuffle_seed,
+        )
+        if not warm_start or initial_epoch == 0 or not hasattr(self, "history_"):
+            self.history_ = defaultdict(list)
+        for key, values in history.history.items():
+            self.history_[key] += list(values)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build a new model (unless ``warm_start``) and train it on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Training samples (N-D arrays for images or sequences).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; zero-weight samples are dropped.
+        **kwargs : dict
+            Passed to ``keras.Model.fit`` (prefer ``fit__*`` parameters).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        with fit_transaction(self):
+            self._fit(
+                X,
+                y,
+                sample_weight,
+                warm_start=self.warm_start,
+                epochs=self.epochs,
+                initial_epoch=kwargs.pop("initial_epoch", 0),
+                kwargs=kwargs,
+            )
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, **kwargs):
+        """Train one more epoch, keeping the model and its history.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Training samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+        **kwargs : dict
+            Passed to ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        for name in ("epochs", "initial_epoch"):
+            if name in kwargs:
+                raise TypeError(
+                    f"partial_fit trains one epoch from the current one; it takes "
+                    f"no {name!r} (use fit for several epochs)."
+                )
+        with fit_transaction(self):
+            self._fit(
+                X,
+                y,
+                sample_weight,
+                warm_start=True,
+                epochs=1,
+                initial_epoch=self.current_epoch,
+                kwargs=kwargs,
+            )
+        return self
+
+    # -- predict -----------------------------------------------------------------
+
+    def _predict_raw(self, X, **kwargs):
+        check_is_fitted(self, "model_")
+        X, _ = self._validate(X)
+        X = self.feature_encoder_.transform(X)
+        params = self.get_params()
+        pred_args = _routing.route(params, "predict", strict=True)
+        pred_args.update(kwargs)
+        callbacks = _keras().make_callbacks(params, "predict")
+        rows = pred_args.pop("batch_size", None)
+        if rows == -1:
+            rows = X.shape[0]
+        verbose = pred_args.pop("verbose", 0)
+        pred_args.pop("callbacks", None)
+        if sp.issparse(X) or callbacks or verbose or pred_args:
+            pred_args.update(verbose=verbose, callbacks=callbacks, batch_size=rows)
+            return _keras().predict_loop(self.model_, X, pred_args)
+        forward = self._forward
+        if forward.model is not self.model_:  # model_ replaced by the user
+            forward = _keras().Forward(self.model_)
+        return forward(X, rows or _keras().PREDICT_ROWS)
+
+    def predict(self, X, **kwargs):
+        """Predictions of the model, decoded by the target encoder.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Samples.
+        **kwargs : dict
+            Passed to ``keras.Model.predict`` (then used instead of the
+            compiled forward pass).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted labels or values.
+        """
+        raw = self._predict_raw(X, **kwargs)
+        return self.target_encoder_.inverse_transform(raw)
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """The score of ``score``; override in a subclass."""
+        raise NotImplementedError("Scoring is not implemented on BaseWrapper.")
+
+    def score(self, X, y, sample_weight=None):
+        """``scorer(y, predict(X))``: accuracy (classifier) or R² (regressor).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            The score.
+        """
+        params = _routing.route(self.get_params(), "score")
+        return self.scorer(y, self.predict(X), sample_weight=sample_weight, **params)
+
+    # -- persistence -------------------------------------------------------------
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_forward", None)
+        if "model_" in state:
+            state["model_"] = _keras().model_bytes(state["model_"])
+        return pickled_state(state)
+
+    def __setstate__(self, state):
+        state = check_pickled_version(self, dict(state))
+        if isinstance(state.get("model_"), bytes):
+            kw = _keras()
+            state["model_"] = kw.model_from_bytes(state["model_"])
+            state["_forward"] = kw.Forward(state["model_"])
+        self.__dict__.update(state)

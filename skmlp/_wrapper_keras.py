@@ -1,0 +1,364 @@
+"""The Keras side of KerasClassifier and KerasRegressor.
+
+Building the user's model (seeded without global state), compiling it from
+the routed parameters, training with Keras's own ``Model.fit``, the compiled
+forward pass behind ``predict``, and the model's serialised bytes for pickling.
+Imported by ``_wrappers`` on first use, so ``import skmlp`` stays free of
+TensorFlow.
+"""
+
+import contextlib
+import io
+import math
+import random
+import threading
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _routing
+from ._tf import keras, tf
+
+_SEED_LOCK = threading.Lock()
+
+#: Rows of one compiled forward call in ``predict`` (``predict__batch_size``
+#: sets another).
+PREDICT_ROWS = 4096
+
+
+# -- names, classes, instances --------------------------------------------------
+
+
+def _snake_to_class(name):
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _resolver(module, what, examples):
+    def resolve(name, routed):
+        try:
+            obj = module.get(name)
+        except ValueError:
+            raise ValueError(
+                f"{what}={name!r} is not a Keras {what} name; use one of "
+                f"{examples}, a keras.{module.__name__.split('.')[-1]} class or "
+                "an instance."
+            ) from None
+        if routed and not isinstance(obj, type):
+            # "sparse_categorical_crossentropy" is a function; its routed
+            # parameters (from_logits=...) belong to the class.
+            obj = getattr(module, _snake_to_class(name), obj)
+        if what == "optimizer" and not isinstance(obj, type):
+            obj = type(obj)  # keras.optimizers.get returns an instance
+        return obj
+
+    return resolve
+
+
+def _resolve_metric(name, routed):
+    if name in ("acc", "accuracy", "ce", "crossentropy") and not routed:
+        return name  # Keras picks the right one from the loss
+    return _resolver(keras.metrics, "metrics", "'accuracy', 'mae', 'auc'")(name, routed)
+
+
+def _fresh(obj):
+    """A new optimizer/metric from an instance's config: one instance given
+    as a parameter must not carry state from one fit (or model) to the next."""
+    if isinstance(obj, (keras.optimizers.Optimizer, keras.metrics.Metric)):
+        try:
+            return type(obj).from_config(obj.get_config())
+        except Exception:  # a custom object without a round-tripping config
+            return obj
+    return obj
+
+
+def compile_kwargs(params):
+    """``Model.compile`` keyword arguments from the estimator's parameters."""
+    kw = _routing.route(params, "compile", _routing.COMPILE_KWARGS)
+    optimizer = _routing.instantiate(
+        kw.get("optimizer", "rmsprop"),
+        _routing.route(params, "optimizer"),
+        "optimizer",
+        _resolver(keras.optimizers, "optimizer", "'adam', 'sgd', 'rmsprop'"),
+    )
+    kw["optimizer"] = _fresh(optimizer)
+    if kw.get("loss") is not None:
+        kw["loss"] = _routing.instantiate(
+            kw["loss"],
+            _routing.route(params, "loss"),
+            "loss",
+            _resolver(
+                keras.losses,
+                "loss",
+                "'mse', 'binary_crossentropy', 'sparse_categorical_crossentropy'",
+            ),
+        )
+    metrics = kw.get("metrics")
+    if metrics is not None:
+        if not isinstance(metrics, (list, tuple, dict)):
+            metrics = [metrics]  # Keras wants a list or a dict
+        metrics = _routing.instantiate(
+            metrics, _routing.route(params, "metrics"), "metrics", _resolve_metric
+        )
+        kw["metrics"] = (
+            {k: _fresh(m) for k, m in metrics.items()}
+            if isinstance(metrics, dict)
+            else [_fresh(m) for m in metrics]
+        )
+    return kw
+
+
+def make_callbacks(params, destination):
+    """The instantiated ``callbacks`` plus ``<destination>__callbacks``."""
+    out = []
+    for key in ("callbacks", f"{destination}__callbacks"):
+        spec = params.get(key)
+        if spec is None:
+            continue
+        routed = _routing.route(params, key) if key == "callbacks" else {}
+        made = _routing.instantiate(spec, routed, key, _bad_callback_name)
+        if isinstance(made, dict):
+            made = list(made.values())
+        elif not isinstance(made, (list, tuple)):
+            made = [made]
+        for cb in made:
+            if not isinstance(cb, keras.callbacks.Callback):
+                raise TypeError(
+                    f"{key} holds {cb!r}, which is not a keras.callbacks.Callback; "
+                    "pass Callback instances or classes (in a list or dict)."
+                )
+        out.extend(made)
+    return out
+
+
+def _bad_callback_name(name, routed):
+    raise TypeError(
+        f"callbacks={name!r}: callbacks are given as keras.callbacks.Callback "
+        "classes or instances, not names."
+    )
+
+
+# -- building -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def default_seeds(seed):
+    """Within this context Keras's unseeded initializers and seed generators
+    draw their seeds from ``random.Random(seed)`` instead of Python's global
+    ``random`` (which is left as it was). ``seed=None`` changes nothing.
+    Serialised, so two builds in two threads do not interleave."""
+    if seed is None:
+        yield
+        return
+    from keras.src.random import seed_generator
+
+    with _SEED_LOCK:
+        saved = seed_generator.python_random
+        seed_generator.python_random = random.Random(seed)
+        try:
+            yield
+        finally:
+            seed_generator.python_random = saved
+
+
+def is_model(obj):
+    return isinstance(obj, keras.Model)
+
+
+def clone_instance(model):
+    """A fresh copy of a user's ``keras.Model`` (new weights), compiled as the
+    original was."""
+    try:
+        clone = keras.models.clone_model(model)
+    except Exception as exc:
+        raise ValueError(
+            f"model={type(model).__name__} instance could not be cloned with "
+            f"keras.models.clone_model ({exc}); pass a function that builds the "
+            "model instead (model=build_fn)."
+        ) from None
+    config = model.get_compile_config() if model.compiled else None
+    if config:
+        clone.compile_from_config(config)
+    return clone
+
+
+def ensure_compiled(model, kwargs):
+    """Compile ``model`` from ``kwargs`` unless the build function did."""
+    if model.compiled:
+        return
+    if kwargs.get("loss") is None:
+        raise ValueError(
+            "The model is not compiled and loss=None: pass a loss (e.g. "
+            "loss='sparse_categorical_crossentropy' or loss='mse'), or compile "
+            "the model in the build function."
+        )
+    model.compile(**kwargs)
+
+
+def _width(a):
+    return 1 if np.ndim(a) < 2 else a.shape[-1]
+
+
+def _loss_name(loss):
+    if isinstance(loss, str):
+        return loss
+    return getattr(loss, "name", None) or getattr(loss, "__name__", "") or ""
+
+
+def check_outputs(model, Y, n_outputs_expected, n_classes):
+    """Raise a ValueError naming the fix when the model's outputs cannot
+    take the encoded targets ``Y`` (Keras's own message is cryptic)."""
+    try:
+        outputs = list(model.outputs)
+    except (AttributeError, ValueError):  # subclassed models: unknown
+        return
+    if n_outputs_expected and len(outputs) != n_outputs_expected:
+        raise ValueError(
+            f"The model has {len(outputs)} output(s) but the target encoder gives "
+            f"{n_outputs_expected} (meta['n_outputs_expected_']); build a model "
+            f"with {n_outputs_expected} output(s) or override target_encoder."
+        )
+    if len(outputs) != 1 or isinstance(Y, (list, tuple, dict)):
+        return
+    units, cols = outputs[0].shape[-1], _width(Y)
+    if units is None or len(outputs[0].shape) != 2:
+        return
+    if "sparse_categorical" in _loss_name(model.loss).replace("Sparse", "sparse_"):
+        if n_classes and units < n_classes:
+            raise ValueError(
+                f"The model's output has {units} unit(s) but y has {n_classes} "
+                f"classes: with a sparse categorical loss the output layer needs "
+                f"meta['n_classes_'] = {n_classes} units."
+            )
+    elif units != cols:
+        raise ValueError(
+            f"The model's output has {units} unit(s) but the encoded y has {cols} "
+            f"column(s); give the output layer {cols} unit(s) (meta['n_outputs_'] "
+            "or meta['n_classes_'] in the build function), or change the loss."
+        )
+
+
+# -- training -------------------------------------------------------------------
+
+
+def _tuples(x):
+    """Lists to tuples: tf.data stacks a list of arrays into one tensor."""
+    if isinstance(x, (list, tuple)):
+        return tuple(_tuples(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _tuples(v) for k, v in x.items()}
+    if sp.issparse(x):
+        coo = x.tocoo()
+        return tf.sparse.reorder(
+            tf.SparseTensor(
+                np.column_stack([coo.row, coo.col]).astype(np.int64),
+                coo.data,
+                coo.shape,
+            )
+        )
+    return x
+
+
+def _take(x, rows):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_take(v, rows) for v in x)
+    if isinstance(x, dict):
+        return {k: _take(v, rows) for k, v in x.items()}
+    return None if x is None else x[rows]
+
+
+def _n_rows(x):
+    if isinstance(x, (list, tuple)):
+        return _n_rows(x[0])
+    if isinstance(x, dict):
+        return _n_rows(next(iter(x.values())))
+    return x.shape[0]
+
+
+def fit_model(model, X, Y, sw, fit_args, shuffle_seed):
+    """``model.fit`` with Keras's semantics; with a ``shuffle_seed``, the
+    batches come from a tf.data pipeline shuffled by that seed (no global
+    seed), and ``validation_split`` holds out the last rows as Keras does."""
+    args = dict(fit_args)
+    if not (args.get("shuffle", True) and shuffle_seed is not None):
+        return model.fit(x=X, y=Y, sample_weight=sw, **args)
+    n = _n_rows(X)
+    split = args.pop("validation_split", 0.0) or 0.0
+    if split and "validation_data" not in args:
+        cut = int(math.floor(n * (1.0 - split)))
+        if cut in (0, n):
+            raise ValueError(
+                f"validation_split={split} leaves no training or no validation "
+                f"rows out of {n}; change validation_split."
+            )
+        val = (_take(X, slice(cut, None)), _take(Y, slice(cut, None)))
+        if sw is not None:
+            val += (sw[cut:],)
+        args["validation_data"] = val
+        X, Y, sw = (
+            _take(X, slice(None, cut)),
+            _take(Y, slice(None, cut)),
+            _take(sw, slice(None, cut)),
+        )
+        n = cut
+    args["shuffle"] = False  # the pipeline shuffles; Keras warns otherwise
+    batch_size = args.pop("batch_size", None) or 32
+    data = (_tuples(X), _tuples(Y)) + (() if sw is None else (sw,))
+    ds = (
+        tf.data.Dataset.from_tensor_slices(data)
+        .shuffle(n, seed=int(shuffle_seed), reshuffle_each_iteration=True)
+        .batch(batch_size)
+    )
+    return model.fit(ds, **args)
+
+
+# -- predicting -----------------------------------------------------------------
+
+
+class Forward:
+    """``model(x, training=False)`` as one compiled TensorFlow function,
+    retraced rarely (``reduce_retracing``): small predictions skip Keras's
+    predict loop (data adapter, callbacks, progress bar)."""
+
+    def __init__(self, model):
+        self.model = model
+        self._fn = tf.function(
+            lambda x: model(x, training=False), reduce_retracing=True
+        )
+
+    def __call__(self, X, rows=PREDICT_ROWS):
+        n = _n_rows(X)
+        parts = [
+            tf.nest.map_structure(
+                lambda t: t.numpy(), self._fn(_tuples(_take(X, slice(i, i + rows))))
+            )
+            for i in range(0, max(n, 1), rows)
+        ]
+        return tf.nest.map_structure(lambda *a: np.concatenate(a), *parts)
+
+
+def predict_loop(model, X, pred_args):
+    """Keras's own ``model.predict`` (for sparse X and predict callbacks)."""
+    return model.predict(x=X, **pred_args)
+
+
+# -- pickling -------------------------------------------------------------------
+
+
+def model_bytes(model):
+    """The model, its weights and its optimizer state as a .keras zip."""
+    from keras.src.saving import saving_lib  # the only file-object API
+
+    buf = io.BytesIO()
+    saving_lib.save_model(model, buf)
+    return buf.getvalue()
+
+
+def model_from_bytes(data):
+    from keras.src.saving import saving_lib
+
+    with warnings.catch_warnings():
+        # An optimizer that never stepped has fewer variables than the one
+        # compile builds; Keras warns that it skips loading them.
+        warnings.filterwarnings("ignore", message="Skipping variable loading")
+        return saving_lib.load_model(io.BytesIO(data), safe_mode=False)

@@ -1,0 +1,367 @@
+"""KerasClassifier and KerasRegressor: bring your own Keras model.
+
+scikeras 0.13's API (``from scikeras.wrappers import`` becomes ``from skmlp
+import``); the shared machinery is ``_wrapper_base.BaseWrapper``.
+"""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils._param_validation import StrOptions
+
+from ._base import fit_transaction
+from ._targets import sample_weights
+from ._wrapper_base import BaseWrapper
+from ._wrapper_encoders import ClassifierLabelEncoder, RegressorTargetEncoder
+
+__all__ = ["BaseWrapper", "KerasClassifier", "KerasRegressor"]
+
+_DOC_PARAMETERS = """
+    Parameters
+    ----------
+    model : callable or keras.Model, default=None
+        A function returning a Keras model (compiled or not), or a
+        ``keras.Model`` instance (cloned with ``keras.models.clone_model`` on
+        each fresh fit). The function receives, by name and only if its
+        signature asks: ``meta`` (``n_features_in_``, ``X_shape_``,
+        ``X_dtype_``, ``n_classes_``, ``classes_``, ``n_outputs_``,
+        ``n_outputs_expected_``, ``target_type_``, ``y_dtype_``,
+        ``feature_encoder_``, ``target_encoder_``), ``compile_kwargs``,
+        ``params`` (all of ``get_params()``), and its own arguments from
+        ``model__name=value`` or ``name=value``.
+    warm_start : bool, default=False
+        Keep training the current model on ``fit`` (the epochs restart at 0).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the unseeded Keras initializers and dropout of the model built
+        by ``fit`` and the order of the batches; no global seed is touched.
+        None leaves Keras's own randomness.
+    optimizer : str, class or instance, default="rmsprop"
+        A Keras optimizer; ``optimizer__name=value`` builds it with those
+        arguments.
+    loss : str, class, instance, list or dict, default=None
+        The Keras loss(es) to compile an uncompiled model with
+        (``loss__name=value`` routes arguments).
+    metrics : list or dict, default=None
+        Keras metrics (names, classes or instances), ``metrics__*`` routed.
+    batch_size : int, default=None
+        Training batch size (Keras's default, 32, if None; -1: all samples).
+    validation_batch_size : int, default=None
+        Batch size of the validation data.
+    verbose : int, default=0
+        Keras's ``fit`` verbosity; 0 prints nothing.
+    callbacks : list or dict of callbacks, default=None
+        Keras callbacks (classes are built with ``callbacks__*``).
+    validation_split : float, default=0.0
+        Fraction of the last rows held out as Keras's validation data.
+    shuffle : bool, default=True
+        Shuffle the batches each epoch.
+    run_eagerly : bool, default=False
+        Run Keras's training step eagerly (for debugging).
+    epochs : int, default=1
+        Epochs per ``fit``.
+    **kwargs : dict
+        Routed parameters: ``model__*``, ``optimizer__*``, ``loss__*``,
+        ``metrics__*``, ``callbacks__*``, ``compile__*``, ``fit__*``,
+        ``predict__*``, ``score__*``; plain names go to the build function, or
+        to ``compile`` / ``fit`` for theirs (``loss_weights``,
+        ``validation_freq``, ...). All appear in ``get_params``.
+"""
+
+_DOC_ATTRIBUTES = """
+    Attributes
+    ----------
+    model_ : keras.Model
+        The compiled, trained Keras model.
+    history_ : dict of list
+        Keras's history of every metric, one entry per epoch.
+    n_features_in_ : int
+        Number of features seen during ``fit`` (``X.shape[1]``).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, if ``X`` had string column names.
+    X_shape_, X_dtype_, y_dtype_, target_type_ :
+        What ``fit`` saw.
+    n_outputs_, n_outputs_expected_ : int
+        Target columns, and outputs the model must have.
+    target_encoder_, feature_encoder_ : transformers
+        The fitted encoders.
+"""
+
+
+def _doc(text):
+    return text.replace("{parameters}", _DOC_PARAMETERS).replace(
+        "{attributes}", _DOC_ATTRIBUTES
+    )
+
+
+class KerasClassifier(ClassifierMixin, BaseWrapper):
+    __doc__ = _doc(
+        """A scikit-learn classifier around your own Keras model (scikeras's API).
+{parameters}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes ``{label: weight}``, multiplied into
+        ``sample_weight``.
+{attributes}
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_classes_ : int
+        Number of classes.
+
+    See Also
+    --------
+    KerasRegressor : The regressor.
+    MLPKerasClassifier : The same without writing the model.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from sklearn.datasets import load_iris
+    >>> from skmlp import KerasClassifier
+    >>> def build(meta, hidden=8):
+    ...     return keras.Sequential([
+    ...         keras.Input((meta["n_features_in_"],)),
+    ...         keras.layers.Dense(hidden, activation="relu"),
+    ...         keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+    ...     ])
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = KerasClassifier(build, loss="sparse_categorical_crossentropy",
+    ...                       model__hidden=16, optimizer__learning_rate=0.01,
+    ...                       epochs=2, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> clf.get_params()["model__hidden"]
+    16
+    """
+    )
+
+    _parameter_constraints_base = {
+        **BaseWrapper._parameter_constraints_base,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=1,
+        class_weight=None,
+        **kwargs,
+    ):
+        super().__init__(
+            model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            **kwargs,
+        )
+        self.class_weight = class_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    @property
+    def target_encoder(self):
+        """The default :class:`~skmlp._wrapper_encoders.ClassifierLabelEncoder`
+        (ordinal codes, one-hot for categorical cross-entropy)."""
+        classes = getattr(self, "classes_", None)
+        categories = "auto" if classes is None else [classes]
+        return ClassifierLabelEncoder(loss=self.loss, categories=categories)
+
+    def _validate(self, X, y="no_validation", reset=False):
+        X, y = super()._validate(X, y, reset)
+        if reset and y is not None:
+            from sklearn.utils.multiclass import type_of_target
+
+            self.target_type_ = type_of_target(y)
+        return X, y
+
+    def _sample_weight(self, X, y, sample_weight):
+        if self.class_weight is None:
+            return super()._sample_weight(X, y, sample_weight)
+        multi = self.target_type_ in ("multilabel-indicator", "multiclass-multioutput")
+        return sample_weights(
+            y,
+            sample_weight,
+            X,
+            self.class_weight,
+            np.asarray(self.classes_),
+            "multilabel" if multi else "multiclass",
+        ).astype(np.float32)
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        # The encoder takes its classes from y, not from an earlier fit.
+        with fit_transaction(self):
+            if not (self.warm_start and self.initialized_):
+                self.classes_ = None
+            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    fit.__doc__ = BaseWrapper.fit.__doc__
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train one more epoch; ``classes`` lists every label on the first call.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Training samples.
+        y : array-like of shape (n_samples,)
+            Labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the labels, needed on the first call if ``y`` lacks some.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+        **kwargs : dict
+            Passed to ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        with fit_transaction(self):
+            if classes is not None and not self.initialized_:
+                self.classes_ = np.unique(np.asarray(classes))
+            return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities; a binary model's one sigmoid unit gives two
+        columns, as in scikit-learn.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Samples.
+        **kwargs : dict
+            Passed to ``keras.Model.predict``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, in float64.
+        """
+        raw = self._predict_raw(X, **kwargs)
+        proba = self.target_encoder_.inverse_transform(raw, return_proba=True)
+        if isinstance(proba, np.ndarray) and proba.ndim == 2 and proba.shape[1] > 1:
+            proba = proba.astype(np.float64)
+            sums = proba.sum(axis=1, keepdims=True)
+            # float32 softmax rows sum to 1 within ~1e-7: renormalise in
+            # float64 (log_loss warns otherwise); logits are left alone.
+            if proba.min() >= 0 and np.allclose(sums, 1, atol=1e-4):
+                proba /= sums
+        return proba
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """Accuracy (:func:`sklearn.metrics.accuracy_score`)."""
+        return accuracy_score(y_true, y_pred, **kwargs)
+
+
+class KerasRegressor(RegressorMixin, BaseWrapper):
+    __doc__ = _doc(
+        """A scikit-learn regressor around your own Keras model (scikeras's API).
+{parameters}{attributes}
+    See Also
+    --------
+    KerasClassifier : The classifier.
+    MLPKerasRegressor : The same without writing the model.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> from skmlp import KerasRegressor
+    >>> def build(meta):
+    ...     return keras.Sequential([keras.Input((meta["n_features_in_"],)),
+    ...                              keras.layers.Dense(1)])
+    >>> X = np.random.RandomState(0).normal(size=(50, 3))
+    >>> reg = KerasRegressor(build, loss="mse", epochs=2, random_state=0)
+    >>> reg.fit(X, X.sum(axis=1)).predict(X[:3]).shape
+    (3,)
+    """
+    )
+
+    _y_numeric = True
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=0,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=1,
+        **kwargs,
+    ):
+        super().__init__(
+            model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            **kwargs,
+        )
+
+    @property
+    def target_encoder(self):
+        """The default :class:`~skmlp._wrapper_encoders.RegressorTargetEncoder`."""
+        return RegressorTargetEncoder()
+
+    def _validate(self, X, y="no_validation", reset=False):
+        X, y = super()._validate(X, y, reset)
+        if reset and y is not None:
+            from sklearn.utils.multiclass import type_of_target
+
+            self.target_type_ = type_of_target(y)
+        return X, y
+
+    def predict(self, X, **kwargs):
+        y = super().predict(X, **kwargs)
+        return y.astype(np.float64) if isinstance(y, np.ndarray) else y
+
+    predict.__doc__ = BaseWrapper.predict.__doc__
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """R² (:func:`sklearn.metrics.r2_score`)."""
+        return r2_score(y_true, y_pred, **kwargs)
