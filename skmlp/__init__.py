@@ -8,11 +8,14 @@ perceptron. Importing skmlp does not import TensorFlow: that happens on first us
 from ._display import HistoryDisplay
 from ._mlp import MLPKerasClassifier, MLPKerasRegressor
 from ._perceptron import StepPerceptron
+from ._wrappers import KerasClassifier, KerasRegressor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "HistoryDisplay",
+    "KerasClassifier",
+    "KerasRegressor",
     "MLPKerasClassifier",
     "MLPKerasRegressor",
     "StepPerceptron",
