@@ -7,6 +7,7 @@ editing this file.
 import inspect
 
 import pytest
+from _keras_models import dynamic_classifier, dynamic_regressor
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import (
     check_param_validation,
@@ -14,7 +15,6 @@ from sklearn.utils.estimator_checks import (
 )
 
 import skmlp
-from _keras_models import dynamic_classifier, dynamic_regressor
 
 ESTIMATORS = [
     obj
