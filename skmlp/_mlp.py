@@ -87,7 +87,10 @@ _SHARED_PARAMETERS = """\
     max_fun : int, default=15000
         Maximum number of loss evaluations of "lbfgs".
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks, run after skmlp's own.
+        Keras callbacks, with Keras's semantics (every epoch and batch hook;
+        ``model.stop_training``; learning-rate changes). After a fit they are
+        detached from the model (and from open files or writers), so the
+        estimator pickles and clones; a clone gets copies of its own.
     distribution : {"mirrored", "multi_worker"}, callable, tf.distribute.Strategy \
 or None, default=None
         Data-parallel training: the model is built and compiled inside this
@@ -110,9 +113,6 @@ _SHARED_ATTRIBUTES = """\
         pickles use. Compiled with Keras's built-in loss matching
         scikit-learn's data term (``model_.evaluate`` / ``model_.fit``), so a
         ``.keras`` file saved from it loads anywhere.
-    callbacks_ : list of keras.callbacks.Callback
-        The copies of ``callbacks`` that ran in the last fit (the instances
-        passed are never run); not pickled.
     history_ : dict of list
         Per-epoch values reported by Keras: "loss", the score metric and their
         ``val_`` counterparts when validating.
@@ -291,6 +291,15 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
     def _encode_targets(self, y, sample_weight, X, classes, reuse, dtype):
         if classes is None and reuse:
             classes = self.classes_
+            multilabel = type_of_target(y) == "multilabel-indicator"
+            if self.warm_start and not multilabel:
+                seen = np.unique(np.ravel(y))
+                if set(seen.tolist()) != set(self.classes_.tolist()):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {seen}"
+                    )
         classes_, T, kind = encode_classification_targets(
             y, classes=classes, allow_one_class=True
         )

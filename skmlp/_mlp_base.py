@@ -294,7 +294,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 )
             state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
             seed = int(rng.randint(np.iinfo(np.int32).max))
-            callbacks = _engine.fresh_callbacks(self.callbacks)
+            callbacks = self.callbacks
             if config.solver == "lbfgs":
                 outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
             else:
@@ -320,13 +320,14 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                     "before this fit."
                 )
             self._commit(trainer, config, spec, attrs, state, outcome, reuse)
-            self.callbacks_ = _engine.detach_callbacks(callbacks)
         except BaseException:
+            _engine.detach_callbacks(self.callbacks or [])
             if undo is not None:  # partial_fit trained the live model in place
                 trainer.restore(undo)
             elif trainer is not previous:  # the new trainer is nobody's
                 _engine.POOL.check_in(trainer)
             raise
+        _engine.detach_callbacks(self.callbacks or [])
         if undo is None:
             if previous is not None and previous is not trainer:
                 _engine.POOL.check_in(previous)  # the estimator no longer holds it
@@ -587,7 +588,6 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             self._current_weights()
         state = dict(super().__getstate__())
         state.pop("_trainer", None)
-        state.pop("callbacks_", None)  # run-time copies: not part of the model
         # Plain data only (skops trusts it): the configuration and the
         # target description as a dict and a tuple.
         if "_config" in state:

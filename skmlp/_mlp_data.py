@@ -113,8 +113,8 @@ def hold_out(est, X, Y, sw, spec, rng):
     from sklearn.model_selection import train_test_split
 
     stratify = None
-    if spec.kind == "binary":
-        stratify = Y[:, 0].astype(bool)
+    if spec.kind == "binary":  # as scikit-learn: the (n, 1) boolean target
+        stratify = Y[:, :1].astype(bool)
     split = train_test_split(
         np.arange(len(Y)),
         Y,

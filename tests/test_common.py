@@ -61,12 +61,6 @@ _PERCEPTRON_WEIGHTS = (
     "expected failures of its Perceptron."
 )
 
-_FLOAT32_WEIGHTS = (
-    "Keras trains in float32: weighted and repeated fits agree to float32 "
-    "rounding (max. difference ~2e-7; tests/test_mlp.py asserts the equivalence "
-    "to 1e-5), but the check compares with rtol=1e-7, below float32's epsilon."
-)
-
 _MINIBATCH_WEIGHTS = (
     "Keras's fit takes minibatch steps over the rows: a weight of 2 scales one "
     "row's gradient inside one batch, while a repeated row changes the number "
@@ -76,13 +70,6 @@ _MINIBATCH_WEIGHTS = (
 
 #: Checks that cannot pass, each with its mathematical reason.
 EXPECTED_FAILED_CHECKS = {
-    **{
-        name: {
-            "check_sample_weight_equivalence_on_dense_data": _FLOAT32_WEIGHTS,
-            "check_sample_weight_equivalence_on_sparse_data": _FLOAT32_WEIGHTS,
-        }
-        for name in ("MLPKerasClassifier", "MLPKerasRegressor")
-    },
     **{
         name: {
             "check_sample_weight_equivalence_on_dense_data": _MINIBATCH_WEIGHTS,

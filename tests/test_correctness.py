@@ -227,9 +227,9 @@ def test_estimators_with_every_builtin_callback_pickle_clone_and_search(tmp_path
         assert_array_equal(other.predict(X_IRIS), est.predict(X_IRIS))
     clone(est).fit(X_IRIS, y_IRIS)
     search = GridSearchCV(est, {"alpha": [1e-4, 1e-2]}, cv=2).fit(X_IRIS, y_IRIS)
-    ran = search.best_estimator_.callbacks_
-    assert all(a is not b for a, b in zip(ran, est.callbacks_))
-    assert all(cb.model is None for cb in est.callbacks)  # never run themselves
+    ran = search.best_estimator_.callbacks
+    assert all(a is not b for a, b in zip(ran, est.callbacks))  # its own copies
+    assert all(getattr(cb, "_model", None) is None for cb in ran + est.callbacks)
 
 
 def test_batch_hooks_fire_every_batch_and_stop_training_takes_effect():
@@ -251,10 +251,10 @@ def test_batch_hooks_fire_every_batch_and_stop_training_takes_effect():
             if epoch == 2:
                 self.model.stop_training = True
 
+    counter = Counter()
     est = MLPKerasClassifier(
-        (4,), batch_size=10, max_iter=10, random_state=0, callbacks=[Counter()]
+        (4,), batch_size=10, max_iter=10, random_state=0, callbacks=[counter]
     ).fit(X_IRIS, y_IRIS)
-    counter = est.callbacks_[0]
     assert counter.epochs == est.n_iter_ == 3
     assert counter.batches == 3 * 15
     assert counter.rates[:3] == [pytest.approx(0.001), pytest.approx(0.001), 0.5]

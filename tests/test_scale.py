@@ -35,9 +35,9 @@ def sequential_scores():
 def _worker_threads():
     import os
 
-    from skmlp import _keras
+    from skmlp import _tf
 
-    tf = _keras.tf
+    tf = _tf.tf
     return (
         os.environ.get("OMP_NUM_THREADS"),
         tf.config.threading.get_intra_op_parallelism_threads(),
@@ -46,7 +46,7 @@ def _worker_threads():
 
 
 def test_tf_thread_count_from_environment():
-    from skmlp._keras import tf_thread_count
+    from skmlp._tf import tf_thread_count
 
     assert tf_thread_count({}) is None
     assert tf_thread_count({"OMP_NUM_THREADS": "2"}) == 2

@@ -24,7 +24,7 @@ from .._forward import ACTIVATIONS, keras_activation
 from .._tf import keras
 from . import _lbfgs
 from ._distribute import DistributedTrainer, make_strategy, scope
-from ._loop import Batches, Trainer, detach_callbacks, fresh_callbacks
+from ._loop import Batches, Trainer, detach_callbacks
 from ._model import (
     dense_model,
     ensure_built,
@@ -42,7 +42,6 @@ __all__ = [
     "acquire",
     "dense_model",
     "detach_callbacks",
-    "fresh_callbacks",
     "fit_lbfgs",
     "fresh",
     "get_weights",

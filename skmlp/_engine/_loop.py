@@ -431,32 +431,21 @@ class Batches:
         return x, tf.gather(self.Y, rows), tf.gather(self.W, rows)
 
 
-def fresh_callbacks(callbacks):
-    """Copies of the ``callbacks`` parameter for one fit, as scikit-learn
-    clones parameters: the instances the user passed are never run, so the
-    estimator (and each grid-search candidate) holds no run-time state of a
-    callback (its model, open files, writers) and stays picklable. A model an
-    instance still refers to (it ran in Keras's own fit) is not copied."""
-    import copy
-
-    copies = []
-    for cb in callbacks or []:
-        memo = {}
-        model = getattr(cb, "_model", None)
-        if model is not None:
-            memo[id(model)] = None
-        copies.append(copy.deepcopy(cb, memo))
-    return copies
-
-
 def detach_callbacks(callbacks):
     """Drop the run-time state that ties ``callbacks`` to a finished fit (the
     model, CSVLogger's file, TensorBoard's writers), keeping what they
-    recorded (EarlyStopping.stopped_epoch, best, wait...)."""
+    recorded (EarlyStopping.stopped_epoch, best, wait...): the estimator, whose
+    ``callbacks`` parameter holds them, stays picklable and clonable, and a
+    clone (each grid-search candidate) gets copies of its own."""
     for cb in callbacks:
+        if not isinstance(cb, keras.callbacks.Callback):
+            continue  # refused before training, with its own error
         if hasattr(cb, "_model"):
             cb._model = None
-        for name in ("csv_file", "writer", "_writers", "_train_writer", "_val_writer"):
+        # CSVLogger's file and writer; TensorBoard's writers and the summary
+        # module it imports lazily (each is made again when training starts).
+        run_time = ("csv_file", "writer", "_writers", "_train_writer", "_val_writer")
+        for name in (*run_time, "_summary_module"):
             if name in vars(cb):
                 setattr(cb, name, {} if name == "_writers" else None)
     return callbacks
