@@ -113,7 +113,7 @@ def instantiate(spec, params, what, resolve):
     if inspect.isclass(spec):
         try:
             return spec(**own)
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:  # Keras raises either
             given = ", ".join(f"{what}__{k}" for k in own) or "no parameters"
             raise ValueError(
                 f"{spec.__name__} could not be built from {given}: {exc}. Check "

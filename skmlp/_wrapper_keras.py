@@ -8,6 +8,7 @@ TensorFlow.
 """
 
 import contextlib
+import functools
 import io
 import math
 import random
@@ -315,6 +316,10 @@ def fit_model(model, X, Y, sw, fit_args, shuffle_seed):
 # -- predicting -----------------------------------------------------------------
 
 
+def _inference(model, x):
+    return model(x, training=False)
+
+
 class Forward:
     """``model(x, training=False)`` as one compiled TensorFlow function,
     retraced rarely (``reduce_retracing``): small predictions skip Keras's
@@ -322,8 +327,11 @@ class Forward:
 
     def __init__(self, model):
         self.model = model
+        # A partial, not a lambda: TensorFlow counts traces per code object,
+        # and one lambda shared by every estimator reads as "frequent
+        # retracing" (a logged warning) after a few fits.
         self._fn = tf.function(
-            lambda x: model(x, training=False), reduce_retracing=True
+            functools.partial(_inference, model), reduce_retracing=True
         )
 
     def __call__(self, X, rows=PREDICT_ROWS):
