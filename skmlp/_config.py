@@ -37,7 +37,7 @@ class TrainConfig:
     tol: float
     n_iter_no_change: float  # may be math.inf, as scikit-learn accepts
     early_stopping: bool
-    verbose: int
+    verbose: int  # or True (scikit-learn's printing)
     loss: str  # the per-sample loss: see _engine._losses.PER_SAMPLE
     huber_delta: float
     kind: str  # binary, multiclass, multilabel or regression
@@ -54,7 +54,10 @@ class TrainConfig:
             batch_size=int(batch_size),
             dtype=dtype,
             early_stopping=bool(early_stopping),
-            verbose=int(params["verbose"]),
+            # True stays True: scikit-learn's lines, not Keras's progress bar.
+            verbose=params["verbose"]
+            if isinstance(params["verbose"], bool)
+            else int(params["verbose"]),
         )
         for name in ("learning_rate_init", "power_t", "momentum", "beta_1"):
             params[name] = float(params[name])

@@ -284,3 +284,13 @@ def test_single_class_fits_as_scikit_learn():
         clf = MLPKerasClassifier(max_iter=3).fit(X_IRIS, np.ones(150, dtype=int))
     assert_array_equal(clf.predict(X_IRIS[:3]), [1, 1, 1])
     assert_array_equal(clf.predict_proba(X_IRIS[:3]), [[1.0]] * 3)
+
+
+def test_verbose_true_prints_scikit_learns_lines_and_zero_nothing(capfd):
+    MLPKerasClassifier((4,), max_iter=2, verbose=True).fit(X_IRIS, y_IRIS)
+    out = capfd.readouterr()
+    assert "Iteration 1, loss = " in out.out and "Iteration 2, loss = " in out.out
+    MLPKerasClassifier((4,), max_iter=2, verbose=0).fit(X_IRIS, y_IRIS)
+    MLPKerasClassifier((4,), max_iter=2, solver="lbfgs").fit(X_IRIS, y_IRIS)
+    out = capfd.readouterr()
+    assert out.out == "" and out.err == ""

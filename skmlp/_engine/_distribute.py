@@ -83,6 +83,7 @@ class DistributedTrainer(Trainer):
     def __init__(self, model, config, n_features, strategy):
         self.strategy = strategy
         super().__init__(model, config, n_features)
+        self.multi_epoch = False  # every batch is split over the replicas
         self._replica_step = tf.function(self._distributed_step, reduce_retracing=True)
 
     def _distributed_step(self, x, y, w, total):

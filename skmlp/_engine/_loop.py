@@ -27,6 +27,9 @@ from ._optimizers import make_optimizer
 class Trainer:
     """A compiled model with its optimizer, penalty and compiled functions.
 
+    ``multi_epoch``: whether :meth:`run_epochs` (many epochs per call) serves
+    it; a distributed trainer runs batch by batch on its replicas.
+
     Reused by later fits of the same architecture and configuration (see
     ``_pool``): :meth:`reset` returns the optimizer to its fresh state and
     sets the variables the functions read (alpha, the learning rate).
@@ -59,6 +62,7 @@ class Trainer:
         self._compiled = {}
         self.exposed = False  # handed to the user as model_: never reused
         self.key, self.builtin = None, False  # set by _engine.acquire
+        self.multi_epoch = True
 
     # -- state -----------------------------------------------------------------
 

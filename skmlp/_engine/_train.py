@@ -62,7 +62,7 @@ def train(
         and validation is None
         and not callbacks
         and not config.verbose
-        and hasattr(trainer, "run_epochs")
+        and trainer.multi_epoch
     ):
         _train_in_graph(trainer, data, rule, epochs, out, metric)
         return out
