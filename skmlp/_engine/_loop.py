@@ -134,7 +134,7 @@ class Trainer:
             }
             body = getattr(self, f"_{name}")
             self._compiled[key] = quiet_first_call(
-                tf.function(body, input_signature=signatures[name])
+                tf.function(body, input_signature=signatures[name], autograph=False)
             )
         return self._compiled[key]
 
@@ -150,6 +150,10 @@ class Trainer:
         self.optimizer.apply_gradients(zip(grads, variables))
         return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
 
+    # The epoch functions are written with tf.while_loop and tf.cond, and
+    # traced without AutoGraph: converting them (and every function they
+    # call) took most of a first fit's time.
+
     def _epoch(self, X, Y, W, batch_size, seed, shuffle):
         n = tf.shape(X)[0]
         order = tf.cond(
@@ -158,17 +162,23 @@ class Trainer:
             lambda: tf.range(n),
         )
         n_batches = (n + batch_size - 1) // batch_size
-        total = tf.zeros([], self.dtype)
-        stats = tf.zeros(_stats_shape(self.config.kind, Y.shape[1]), self.dtype)
-        for b in tf.range(n_batches):
+
+        def body(b, total, stats):
             start = b * batch_size
             stop = tf.minimum(start + batch_size, n)
             rows = order[start:stop]
             loss, batch_stats = self._step(
                 tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows)
             )
-            total += loss * tf.cast(stop - start, self.dtype)
-            stats += batch_stats
+            count = tf.cast(stop - start, self.dtype)
+            return b + 1, total + loss * count, stats + batch_stats
+
+        start = (
+            tf.constant(0),
+            tf.zeros([], self.dtype),
+            tf.zeros(_stats_shape(self.config.kind, Y.shape[1]), self.dtype),
+        )
+        _, total, stats = tf.while_loop(lambda b, *_: b < n_batches, body, start)
         return total / tf.cast(n, self.dtype), stats, self._finite()
 
     def _epochs(
@@ -199,38 +209,48 @@ class Trainer:
         f64 = tf.float64
         n = tf.cast(tf.shape(X)[0], f64)
         lr = self.optimizer.learning_rate
-        losses = tf.TensorArray(f64, size=n_epochs)
-        rates = tf.TensorArray(f64, size=n_epochs)
-        metrics = tf.TensorArray(self.dtype, size=n_epochs)
-        e = tf.constant(0)
-        go = tf.constant(True)
-        while go and e < n_epochs:
+
+        def rule(loss, best, count, seen):
+            seen = seen + n
+            count = tf.where(loss > best - tol, count + 1.0, tf.zeros([], f64))
+            best = tf.minimum(best, loss)
+            if config.invscaling:
+                lr.assign(tf.cast(lr_init / tf.pow(seen + 1.0, power_t), lr.dtype))
+            exceeded = count > patience
+            if config.adaptive:
+                lower = tf.logical_and(exceeded, tf.cast(lr, f64) > 1e-6)
+                lr.assign(tf.where(lower, lr / 5.0, lr))
+                count = tf.where(lower, tf.zeros([], f64), count)
+                exceeded = tf.logical_and(exceeded, tf.logical_not(lower))
+            return tf.logical_not(exceeded), best, count, seen
+
+        def body(e, go, best, count, seen, losses, rates, metrics):
             rates = rates.write(e, tf.cast(lr, f64))
             epoch_seed = tf.stack([seed[0], seed[1] + tf.cast(e, tf.int64)])
             loss, stats, finite = self._epoch(X, Y, W, batch_size, epoch_seed, shuffle)
             loss = tf.cast(loss, f64)
-            losses = losses.write(e, loss)
-            metrics = metrics.write(e, stats)
-            e += 1
-            if finite and tf.math.is_finite(loss):
-                samples_seen += n
-                if loss > best_loss - tol:
-                    no_improvement += 1.0
-                else:
-                    no_improvement = tf.zeros([], f64)
-                best_loss = tf.minimum(best_loss, loss)
-                if config.invscaling:
-                    lr.assign(
-                        tf.cast(lr_init / tf.pow(samples_seen + 1.0, power_t), lr.dtype)
-                    )
-                if no_improvement > patience:
-                    if config.adaptive and tf.cast(lr, f64) > 1e-6:
-                        lr.assign(lr / 5.0)
-                        no_improvement = tf.zeros([], f64)
-                    else:
-                        go = tf.constant(False)
-            else:
-                go = tf.constant(False)
+            losses, metrics = losses.write(e, loss), metrics.write(e, stats)
+            ok = tf.logical_and(finite, tf.math.is_finite(loss))
+            go, best, count, seen = tf.cond(
+                ok,
+                lambda: rule(loss, best, count, seen),
+                lambda: (tf.constant(False), best, count, seen),
+            )
+            return e + 1, go, best, count, seen, losses, rates, metrics
+
+        start = (
+            tf.constant(0),
+            tf.constant(True),
+            best_loss,
+            no_improvement,
+            samples_seen,
+            tf.TensorArray(f64, size=n_epochs),
+            tf.TensorArray(f64, size=n_epochs),
+            tf.TensorArray(self.dtype, size=n_epochs),
+        )
+        e, _, _, _, _, losses, rates, metrics = tf.while_loop(
+            lambda e, go, *_: tf.logical_and(go, e < n_epochs), body, start
+        )
         # Unwritten entries of the arrays (after a stop) read as zeros.
         return (
             losses.stack()[:e],
