@@ -61,6 +61,33 @@ ACTIVATIONS = {
     "exponential": np.exp,
     "softmax": _softmax,
 }
+
+
+def _logistic_inplace(z):
+    z *= 0.5
+    np.tanh(z, out=z)
+    z += 1.0
+    z *= 0.5
+    return z
+
+
+def _softmax_inplace(z):
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+#: In-place versions of the common activations, for arrays the forward pass
+#: owns (each layer's fresh product): no allocation per layer.
+_INPLACE = {
+    "linear": lambda z: z,
+    "relu": lambda z: np.maximum(z, 0, out=z),
+    "tanh": lambda z: np.tanh(z, out=z),
+    "sigmoid": _logistic_inplace,
+    "softmax": _softmax_inplace,
+}
+
 #: scikit-learn's activation names -> Keras's.
 SKLEARN_NAMES = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh"}
 SKLEARN_NAMES["relu"] = "relu"
@@ -68,7 +95,7 @@ SKLEARN_NAMES["relu"] = "relu"
 SKLEARN_OUT_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
 
 #: Rows evaluated at a time: bounds the memory of the hidden activations.
-CHUNK_ROWS = 4096
+CHUNK_ROWS = 16384
 
 
 def keras_activation(name):
@@ -102,7 +129,7 @@ def forward(X, coefs, intercepts, activations):
         )
     h = X
     for W, b, act in zip(coefs, intercepts, activations, strict=True):
-        h = h @ W
+        h = h @ W  # a new array: the in-place activations never touch X
         h += b
-        h = ACTIVATIONS[act](h)
+        h = _INPLACE[act](h) if act in _INPLACE else ACTIVATIONS[act](h)
     return h

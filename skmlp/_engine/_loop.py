@@ -393,18 +393,23 @@ class Trainer:
 
 
 def quiet_first_call(function):
-    """``function`` whose first call (where TensorFlow traces and optimises
-    the graph, and its optimiser logs lines such as "Not handling type
-    DT_DOUBLE" to the C++ log) runs with the C++ log held back."""
-    state = {"first": True}
+    """The concrete function of ``function`` (a ``tf.function`` with an input
+    signature), traced on the first call with the C++ log held back (where
+    TensorFlow optimises the graph, its optimiser logs lines such as "Not
+    handling type DT_DOUBLE"). Calling the concrete function skips the
+    signature matching of each ``tf.function`` call: about 0.4 ms a call,
+    most of an L-BFGS evaluation on small data."""
+    state = {}
 
     def call(*args):
-        if state["first"]:
+        concrete = state.get("concrete")
+        if concrete is None:
             with quiet_stderr():
-                result = function(*args)
-            state["first"] = False
+                concrete = function.get_concrete_function()
+                result = concrete(*args)
+            state["concrete"] = concrete
             return result
-        return function(*args)
+        return concrete(*args)
 
     return call
 
