@@ -11,8 +11,6 @@ import contextlib
 import functools
 import io
 import math
-import random
-import threading
 import warnings
 
 import numpy as np
@@ -20,8 +18,6 @@ import scipy.sparse as sp
 
 from . import _routing
 from ._tf import keras, tf
-
-_SEED_LOCK = threading.Lock()
 
 #: Rows of one compiled forward call in ``predict`` (``predict__batch_size``
 #: sets another).
@@ -144,22 +140,16 @@ def _bad_callback_name(name, routed):
 
 @contextlib.contextmanager
 def default_seeds(seed):
-    """Within this context Keras's unseeded initializers and seed generators
-    draw their seeds from ``random.Random(seed)`` instead of Python's global
-    ``random`` (which is left as it was). ``seed=None`` changes nothing.
-    Serialised, so two builds in two threads do not interleave."""
+    """Keras's unseeded initializers and seed generators draw from
+    ``random.Random(seed)`` within this context (see
+    ``_engine._model.keras_default_seeds``); ``seed=None`` changes nothing."""
     if seed is None:
         yield
         return
-    from keras.src.random import seed_generator
+    from ._engine._model import keras_default_seeds
 
-    with _SEED_LOCK:
-        saved = seed_generator.python_random
-        seed_generator.python_random = random.Random(seed)
-        try:
-            yield
-        finally:
-            seed_generator.python_random = saved
+    with keras_default_seeds(seed):
+        yield
 
 
 def is_model(obj):
