@@ -868,8 +868,8 @@ def test_interrupted_first_fit_leaves_estimator_unfitted(name):
 @pytest.mark.parametrize("name", MLPS)
 def test_interrupted_fit_leaves_fitted_estimator_as_before(fitted, name, how):
     est, snap = fitted[name]
-    # Keras runs 32 steps per call, and calls batch callbacks between calls:
-    # 600 rows in batches of 10 make 60 steps, so "batch 1" ends mid-epoch.
+    # A batch hook runs the steps one by one: 600 rows in batches of 10 make
+    # 60 steps, so "batch 1" ends mid-epoch.
     data, y = X, target(name)
     if how == "mid_epoch_partial_fit":
         recorder = LossRecorder(interrupt_at_batch=1)
