@@ -10,7 +10,6 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
@@ -601,6 +600,8 @@ default="squared_error"
 
     def _validation_score(self, Y, P, W, kind):
         """R², as ``score`` (NaN for non-finite predictions, as scikit-learn)."""
+        from sklearn.metrics import r2_score  # not at import: it is slow
+
         if not np.isfinite(P).all():
             return float("nan")
         return float(r2_score(Y, P, sample_weight=W))

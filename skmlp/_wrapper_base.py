@@ -14,7 +14,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -155,12 +154,16 @@ class BaseWrapper(BaseEstimator):
     @property
     def target_encoder(self):
         """The transformer of ``y`` (scikeras's hook: override to change it)."""
+        from sklearn.preprocessing import FunctionTransformer
+
         return FunctionTransformer()
 
     @property
     def feature_encoder(self):
         """The transformer of ``X`` (override to give a multi-input model a
         list or dict of arrays)."""
+        from sklearn.preprocessing import FunctionTransformer
+
         return FunctionTransformer()
 
     # -- state -----------------------------------------------------------------

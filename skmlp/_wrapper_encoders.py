@@ -9,8 +9,6 @@ build function receives in ``meta``. Subclass the wrapper and override its
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
@@ -104,6 +102,14 @@ class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
         target_type = type_of_target(y)
         if target_type == "binary" and self.categories != "auto":
             target_type = type_of_target(np.asarray(self.categories[0]))
+        # Imported here, not with skmlp: sklearn.preprocessing is slow to load.
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import (
+            FunctionTransformer,
+            OneHotEncoder,
+            OrdinalEncoder,
+        )
+
         ordinal = make_pipeline(
             TargetReshaper(),
             OrdinalEncoder(dtype=np.float32, categories=self.categories),

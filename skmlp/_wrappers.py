@@ -6,7 +6,6 @@ import``); the shared machinery is ``_wrapper_base.BaseWrapper``.
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import fit_transaction
@@ -276,6 +275,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
         """Accuracy (:func:`sklearn.metrics.accuracy_score`)."""
+        from sklearn.metrics import accuracy_score  # slow to import
+
         return accuracy_score(y_true, y_pred, **kwargs)
 
 
@@ -364,4 +365,6 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
         """R² (:func:`sklearn.metrics.r2_score`)."""
+        from sklearn.metrics import r2_score  # slow to import
+
         return r2_score(y_true, y_pred, **kwargs)
