@@ -294,3 +294,21 @@ def test_verbose_true_prints_scikit_learns_lines_and_zero_nothing(capfd):
     MLPKerasClassifier((4,), max_iter=2, solver="lbfgs").fit(X_IRIS, y_IRIS)
     out = capfd.readouterr()
     assert out.out == "" and out.err == ""
+
+
+@pytest.mark.slow
+def test_grid_search_with_callbacks_in_worker_processes(tmp_path):
+    """n_jobs=2 pickles each candidate (and its callbacks) to a worker."""
+    import keras
+
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="loss", patience=2),
+        keras.callbacks.CSVLogger(str(tmp_path / "log.csv")),
+    ]
+    est = MLPKerasClassifier((8,), max_iter=4, random_state=0, callbacks=callbacks)
+    grid = {"alpha": [1e-4, 1e-2]}
+    one = GridSearchCV(est, grid, cv=2, n_jobs=1).fit(X_IRIS, y_IRIS)
+    two = GridSearchCV(est, grid, cv=2, n_jobs=2).fit(X_IRIS, y_IRIS)
+    assert_allclose(
+        two.cv_results_["mean_test_score"], one.cv_results_["mean_test_score"]
+    )
