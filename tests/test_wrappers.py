@@ -367,3 +367,40 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(
     with pytest.raises(error, match=re.escape(match)):
         est.fit(*iris)
     assert est.model_ is before["model_"] and est.history_ is before["history_"]
+
+
+def test_skops_round_trip(fitted, iris, tmp_path):
+    sio = pytest.importorskip("skops.io")
+    path = tmp_path / "est.skops"
+    sio.dump(fitted, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert "skmlp._wrappers.KerasClassifier" in untrusted
+    loaded = sio.load(path, trusted=untrusted)
+    assert np.array_equal(loaded.predict_proba(iris[0]), fitted.predict_proba(iris[0]))
+
+
+@pytest.mark.slow
+def test_grid_search_on_a_dask_cluster_equals_sequential(iris):
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+    from joblib import parallel_config
+
+    est = KerasClassifier(dynamic_classifier, epochs=5, **FAST)
+    grid = {"optimizer__learning_rate": [0.01, 0.05]}
+    sequential = GridSearchCV(est, grid, cv=2).fit(*iris)
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster),
+        parallel_config(backend="dask"),
+    ):
+        on_dask = GridSearchCV(est, grid, cv=2, n_jobs=-1).fit(*iris)
+    np.testing.assert_allclose(
+        on_dask.cv_results_["mean_test_score"],
+        sequential.cv_results_["mean_test_score"],
+    )
