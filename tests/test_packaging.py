@@ -1,8 +1,11 @@
 """The package ships every one of its modules (a non-editable install once
 lacked the ``skmlp._engine`` subpackage, which an editable install hides)."""
 
-import tomllib
 from pathlib import Path
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
 
 ROOT = Path(__file__).resolve().parents[1]
 
