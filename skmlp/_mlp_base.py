@@ -24,9 +24,9 @@ from ._base import check_pickled_version, fit_transaction, pickled_state
 from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
 from ._mlp_data import (
     NUMPY_PREDICT_MAX_ROWS,
-    PredictRows,
     batch_size_for,
     hold_out,
+    plain_rows,
     validate_X,
     validation_arrays,
 )
@@ -287,10 +287,9 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             elif early_stopping:
                 X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
             if validation is not None:
-                validation = _engine.Validation(*validation, score=None)
-                Yv, Wv = validation.Y, validation.W
-                validation.score = lambda P: self._validation_score(
-                    Yv, P, Wv, spec.kind
+                Xv, Yv, Wv = validation
+                validation = _engine.Validation(
+                    Xv, Yv, Wv, lambda P: self._validation_score(Yv, P, Wv, spec.kind)
                 )
             state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
             seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -349,18 +348,8 @@ class _BaseMLPKeras(BaseEstimator, ABC):
             trainer = self._live_trainer()
             trainer.continue_with(config)
             return trainer, trainer.training_state()
-        self._build_dtype = config.dtype
-        try:
-            trainer = _engine.acquire(
-                self,
-                config,
-                n_features=n_features,
-                hidden=hidden,
-                spec=spec,
-                seed=0 if self._builtin_model() else int(rng.randint(2**31 - 1)),
-            )
-        finally:
-            del self._build_dtype
+        seed = 0 if self._builtin_model() else int(rng.randint(2**31 - 1))
+        trainer = self._new_trainer(config, n_features, spec, seed)
         if reuse:
             # warm_start: the fitted weights, a fresh optimizer (scikit-learn's).
             _engine.set_warm_weights(
@@ -382,10 +371,10 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         config = trainer.config
         self._trainer, self._config, self._spec = trainer, config, spec
         self._dtype = config.dtype
-        self._activations = _engine.numpy_activations(trainer, self.activation, spec)
+        self._activations = _engine.numpy_activations(trainer)
         for name, value in attrs.items():
             setattr(self, name, value)
-        self._store_weights(_engine.get_weights(trainer))
+        self._weights = _engine.get_weights(trainer)
         self.n_iter_ = outcome.epochs
         self.t_ = outcome.samples_seen if config.stochastic else 0
         self.n_outputs_ = spec.n_outputs
@@ -427,12 +416,6 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         return len(trainer.dense_layers()) + 1
 
     # -- the weights: one source of truth --------------------------------------
-
-    def _store_weights(self, weights):
-        """Cache the model's weights as NumPy arrays (pickles, the NumPy
-        forward pass). Each attribute gets its final value in one assignment:
-        a prediction in another thread never sees a transient one."""
-        self._weights = weights
 
     def _current_weights(self):
         """The weights, read from the live model when the user holds it
@@ -528,6 +511,25 @@ class _BaseMLPKeras(BaseEstimator, ABC):
         trainer.exposed = True  # the caller holds it: never reuse it elsewhere
         return trainer.model
 
+    def _new_trainer(self, config, n_features, spec, seed):
+        """A trainer from the pool or ``_build_model``; the default builder
+        reads the network's dtype from ``_build_dtype`` meanwhile (the
+        overridable signature has no dtype)."""
+        from . import _engine
+
+        self._build_dtype = config.dtype
+        try:
+            return _engine.acquire(
+                self,
+                config,
+                n_features=n_features,
+                hidden=self._hidden_sizes(),
+                spec=spec,
+                seed=seed,
+            )
+        finally:
+            del self._build_dtype
+
     def _live_trainer(self):
         if self.__dict__.get("_trainer") is None:
             # Threads predicting on a freshly unpickled estimator build it once.
@@ -535,18 +537,9 @@ class _BaseMLPKeras(BaseEstimator, ABC):
                 if self.__dict__.get("_trainer") is None:
                     from . import _engine
 
-                    self._build_dtype = self._dtype
-                    try:
-                        trainer = _engine.acquire(
-                            self,
-                            self._config,
-                            n_features=self.n_features_in_,
-                            hidden=self._hidden_sizes(),
-                            spec=self._spec,
-                            seed=0,
-                        )
-                    finally:
-                        del self._build_dtype
+                    trainer = self._new_trainer(
+                        self._config, self.n_features_in_, self._spec, seed=0
+                    )
                     _engine.set_weights(trainer, self._weights)
                     _engine.POOL.hold(trainer, self)
                     self._trainer = trainer
@@ -557,7 +550,7 @@ class _BaseMLPKeras(BaseEstimator, ABC):
     def _forward(self, X):
         """The network's output for ``X``: (n_samples, n_outputs), in the
         network's dtype."""
-        rows = PredictRows.plain(self, X)
+        rows = plain_rows(self, X)
         if rows is None:
             check_is_fitted(self)
             memmap = _source.FileRows.from_memmap(X)

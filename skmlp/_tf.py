@@ -10,6 +10,7 @@ stays free of TensorFlow::
 """
 
 import contextlib
+import functools
 import os
 
 
@@ -93,6 +94,8 @@ with quiet_stderr():
 ops = keras.ops
 
 
+@functools.cache
 def has_gpu():
-    """Whether TensorFlow sees a GPU (large predictions then go through it)."""
+    """Whether TensorFlow sees a GPU (large predictions then go through it);
+    asked once: the devices are fixed once TensorFlow has started."""
     return bool(tf.config.list_logical_devices("GPU"))

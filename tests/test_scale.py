@@ -74,20 +74,9 @@ def test_grid_search_n_jobs_2_equals_sequential(sequential_scores):
 
 def test_grid_search_on_dask_cluster_equals_sequential(sequential_scores):
     pytest.importorskip("distributed")
-    from distributed import Client, LocalCluster
-    from joblib import parallel_config
+    from _dask import dask_backend
 
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster),
-        parallel_config(backend="dask"),
-    ):
+    with dask_backend():
         search = _search(-1)
     assert_allclose(search.cv_results_["mean_test_score"], sequential_scores)
 

@@ -382,23 +382,12 @@ def test_skops_round_trip(fitted, iris, tmp_path):
 @pytest.mark.slow
 def test_grid_search_on_a_dask_cluster_equals_sequential(iris):
     pytest.importorskip("distributed")
-    from distributed import Client, LocalCluster
-    from joblib import parallel_config
+    from _dask import dask_backend
 
     est = KerasClassifier(dynamic_classifier, epochs=5, **FAST)
     grid = {"optimizer__learning_rate": [0.01, 0.05]}
     sequential = GridSearchCV(est, grid, cv=2).fit(*iris)
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster),
-        parallel_config(backend="dask"),
-    ):
+    with dask_backend():
         on_dask = GridSearchCV(est, grid, cv=2, n_jobs=-1).fit(*iris)
     np.testing.assert_allclose(
         on_dask.cv_results_["mean_test_score"],

@@ -22,7 +22,7 @@ import numpy as np
 
 from .._forward import ACTIVATIONS, keras_activation
 from .._tf import keras
-from . import _lbfgs
+from . import _lbfgs, _model
 from ._distribute import DistributedTrainer, make_strategy, scope
 from ._loop import Batches, Trainer, detach_callbacks
 from ._model import (
@@ -126,12 +126,11 @@ def _check_output(model, n_features, spec, dtype):
 
 
 def get_weights(trainer):
-    return [np.array(v.numpy(), copy=True) for v in trainer.model.weights]
+    return _model.get_weights(trainer.model)
 
 
 def set_weights(trainer, weights):
-    for variable, value in zip(trainer.model.weights, weights, strict=True):
-        variable.assign(value)
+    _model.set_weights(trainer.model, weights)
 
 
 def set_warm_weights(trainer, weights, hidden_layer_sizes):
@@ -146,7 +145,7 @@ def set_warm_weights(trainer, weights, hidden_layer_sizes):
     set_weights(trainer, weights)
 
 
-def numpy_activations(trainer, activation, spec):
+def numpy_activations(trainer):
     """The activation names of the built-in Dense stack when NumPy can run it
     (the fast prediction path), else None: that path serves no other model."""
     if not trainer.builtin:

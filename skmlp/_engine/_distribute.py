@@ -117,27 +117,19 @@ class DistributedTrainer(Trainer):
             lambda ctx: tf.constant(parts[ctx.replica_id_in_sync_group])
         )
 
-    def run_epoch(self, data, epoch_seed, callbacks):
-        config = self.config
-        seed = np.array([data.seed, epoch_seed], dtype=np.int64)
-        total, seen, stats = 0.0, 0, 0.0
-        batches = data.batch_rows(seed, config.batch_size, config.shuffle)
-        for b, rows in enumerate(batches):
-            callbacks.batch_begin(b)
-            x, y, w = (np.asarray(a) for a in data.take(rows))
-            loss, batch_stats = self._replica_step(
-                self._split(x),
-                self._split(y),
-                self._split(w),
-                tf.constant(w.sum(), self.dtype),
+    def _batch_step(self, n_outputs):
+        """Each batch split over the replicas (the loss divided by the whole
+        batch's weight total)."""
+
+        def step(x, y, w):
+            x, y, w = (np.asarray(a) for a in (x, y, w))
+            total = tf.constant(w.sum(), self.dtype)
+            return self._replica_step(
+                self._split(x), self._split(y), self._split(w), total
             )
-            loss = float(loss)
-            total, seen = total + loss * len(rows), seen + len(rows)
-            stats = stats + batch_stats.numpy()
-            callbacks.batch_end(b, {"loss": total / seen})
-            if self.model.stop_training:
-                break
-        metric = _losses.metric_from_stats(config.kind, stats)
+
+        return step
+
+    def all_finite(self):
         with self.strategy.scope():
-            finite = self.all_finite()
-        return total / max(seen, 1), metric, finite
+            return super().all_finite()

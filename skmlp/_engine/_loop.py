@@ -21,6 +21,7 @@ import numpy as np
 
 from .._tf import keras, quiet_stderr, tf
 from . import _losses
+from ._model import get_weights, set_weights
 from ._optimizers import make_optimizer
 
 
@@ -100,15 +101,13 @@ class Trainer:
 
     def training_state(self):
         """A copy of the weights and optimizer variables (to undo a fit)."""
-        return (
-            [np.array(v.numpy(), copy=True) for v in self.model.weights],
-            [np.array(v.numpy(), copy=True) for v in self.optimizer.variables],
-        )
+        return get_weights(self.model), [
+            np.array(v.numpy(), copy=True) for v in self.optimizer.variables
+        ]
 
     def restore(self, state):
         weights, optimizer_values = state
-        for variable, value in zip(self.model.weights, weights, strict=True):
-            variable.assign(value)
+        set_weights(self.model, weights)
         for variable, value in zip(
             self.optimizer.variables, optimizer_values, strict=True
         ):
@@ -361,7 +360,7 @@ class Trainer:
         ``(loss, metric, finite)``. ``callbacks`` is a :class:`Hooks`."""
         config = self.config
         seed = np.array([data.seed, epoch_seed], dtype=np.int64)
-        if data.in_graph and not callbacks.batch_hooks:
+        if self.multi_epoch and data.in_graph and not callbacks.batch_hooks:
             loss, stats, finite = self._function("epoch", data.n_outputs)(
                 data.X,
                 data.Y,
@@ -372,7 +371,7 @@ class Trainer:
             )
             metric = _losses.metric_from_stats(config.kind, stats.numpy())
             return float(loss), metric, bool(finite)
-        step = self._function("step", data.n_outputs)
+        step = self._batch_step(data.n_outputs)
         # Summed in the network's dtype, as the compiled epoch sums: both
         # paths report the same loss, bit for bit.
         real = self.dtype.as_numpy_dtype
@@ -390,6 +389,10 @@ class Trainer:
                 break
         metric = _losses.metric_from_stats(config.kind, stats)
         return float(total / real(max(seen, 1))), metric, self.all_finite()
+
+    def _batch_step(self, n_outputs):
+        """The compiled ``step(x, y, w) -> (loss, metric sums)`` of one batch."""
+        return self._function("step", n_outputs)
 
 
 def quiet_first_call(function):

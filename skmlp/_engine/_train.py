@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _optimizers
 from ._loop import Hooks
+from ._model import get_weights, set_weights
 from ._stopping import StoppingRule
 
 
@@ -66,7 +67,7 @@ def train(
     ):
         _train_in_graph(trainer, data, rule, epochs, out, metric)
         return out
-    best = _weights(model) if config.early_stopping else None
+    best = get_weights(model) if config.early_stopping else None
     model.stop_training = False
     hooks.list.on_train_begin()
     logs = {}
@@ -97,7 +98,7 @@ def train(
             if config.early_stopping:
                 print(f"Validation score: {score:f}")
         if rule.improved:
-            best = _weights(model)
+            best = get_weights(model)
         if config.invscaling:
             rate = _optimizers.invscaling_rate(config, out.samples_seen)
             _optimizers.set_learning_rate(optimizer, rate)
@@ -115,7 +116,7 @@ def train(
             break
     hooks.list.on_train_end(logs)
     if config.early_stopping and best is not None:
-        _set_weights(model, best)
+        set_weights(model, best)
     return out
 
 
@@ -154,12 +155,3 @@ def _train_in_graph(trainer, data, rule, epochs, out, metric):
             raise RuntimeError("The compiled stopping rule and its replay disagree.")
         if time.perf_counter() - started < 0.25:
             chunk *= 2  # longer calls, fewer of them: until ~1/4 s a call
-
-
-def _weights(model):
-    return [np.array(v.numpy(), copy=True) for v in model.weights]
-
-
-def _set_weights(model, weights):
-    for variable, value in zip(model.weights, weights, strict=True):
-        variable.assign(value)
