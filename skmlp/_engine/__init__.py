@@ -6,7 +6,12 @@ Imported lazily by the estimators (importing it starts TensorFlow through
 - ``_losses``: scikit-learn's losses, penalty and metrics in TensorFlow
 - ``_optimizers``: the Keras optimizer and scikit-learn's learning-rate rules
 - ``_model``: the Dense stack, seeded custom models, perceptron models
-- ``_loop``: the compiled training loop (:class:`Trainer`), data feeding
+- ``_loop``: the compiled model, its optimizer and functions (:class:`Trainer`)
+- ``_epochs``: the graphs of one epoch and of many epochs
+- ``_backprop``: scikit-learn's backpropagation of the built-in Dense stack
+- ``_compiled``: calling compiled functions without tf.function's overhead
+- ``_feed``: the rows of a fit, in memory or streamed from a file
+- ``_callbacks``: Keras callbacks on the loop (hooks, detaching)
 - ``_train``: one fit's epochs, stopping rules, validation and callbacks
 - ``_stopping``: scikit-learn's stopping rules (pure Python)
 - ``_lbfgs``: solver="lbfgs" (SciPy's L-BFGS-B on a compiled gradient)
@@ -22,9 +27,12 @@ import numpy as np
 
 from .._forward import ACTIVATIONS, keras_activation
 from .._tf import keras
-from . import _lbfgs, _model
+from . import _lbfgs
+from ._backprop import Backprop
+from ._callbacks import detach_callbacks
 from ._distribute import DistributedTrainer, make_strategy, scope
-from ._loop import Batches, Trainer, detach_callbacks
+from ._feed import Batches
+from ._loop import Trainer
 from ._model import (
     dense_model,
     ensure_built,
@@ -111,6 +119,8 @@ def acquire(est, config, *, n_features, hidden, spec, seed):
         else:
             trainer = DistributedTrainer(model, config, n_features, strategy)
     trainer.key, trainer.builtin = key, builtin
+    if strategy is None:  # replicas differentiate their own share
+        trainer.backprop = Backprop.of(trainer)
     return trainer
 
 
@@ -126,11 +136,11 @@ def _check_output(model, n_features, spec, dtype):
 
 
 def get_weights(trainer):
-    return _model.get_weights(trainer.model)
+    return trainer.get_weights()
 
 
 def set_weights(trainer, weights):
-    _model.set_weights(trainer.model, weights)
+    trainer.set_weights(weights)
 
 
 def set_warm_weights(trainer, weights, hidden_layer_sizes):

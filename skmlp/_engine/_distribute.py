@@ -133,3 +133,14 @@ class DistributedTrainer(Trainer):
     def all_finite(self):
         with self.strategy.scope():
             return super().all_finite()
+
+    # Distributed variables are read and written eagerly, in the scope.
+
+    def _read(self, which):
+        with self.strategy.scope():
+            return [np.array(v.numpy(), copy=True) for v in self._variables(which)]
+
+    def _assign(self, which, values):
+        with self.strategy.scope():
+            for variable, value in zip(self._variables(which), values, strict=True):
+                variable.assign(value)

@@ -20,7 +20,7 @@ def minimize(trainer, X, Y, W):
     from sklearn.utils.optimize import _check_optimize_result
 
     config = trainer.config
-    variables = trainer.model.trainable_variables
+    variables = trainer.lbfgs_parameters()
     Xt, Yt, Wt = (tf.convert_to_tensor(a, trainer.dtype) for a in (X, Y, W))
     loss_and_grad = trainer.compiled_loss_and_grad(Y.shape[1])
 
@@ -43,7 +43,14 @@ def minimize(trainer, X, Y, W):
         },
     )
     n_iter = _check_optimize_result("lbfgs", result, config.max_iter)
-    fun(result.x)  # the optimum's weights into the model
+    # The optimum's weights into the model.
+    sizes = np.cumsum([int(np.prod(v.shape)) for v in variables])[:-1]
+    trainer.set_parameters(
+        [
+            part.reshape(v.shape).astype(v.dtype)
+            for v, part in zip(variables, np.split(result.x, sizes), strict=True)
+        ]
+    )
     return n_iter, float(result.fun)
 
 

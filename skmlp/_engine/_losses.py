@@ -65,19 +65,26 @@ def penalised_kernels(model):
     return [v for v in model.trainable_variables if v.name.endswith("kernel")]
 
 
-def batch_loss(config, kernels, alpha, y, p, w):
+def batch_loss(config, kernels, alpha, y, p, w, total=None):
     """scikit-learn's loss of one batch: ``sum(w * l) / sum(w)`` plus the L2
     penalty ``alpha / 2 * ||W||^2 / sum(w)`` (a weight of 2 acts as a repeated
-    sample, and scaling every weight changes nothing)."""
+    sample, and scaling every weight changes nothing). ``kernels``: variables
+    or their values; ``total``: ``sum(w)``, if computed already."""
     per_sample = PER_SAMPLE[config.loss](y, p, config.huber_delta)
-    total = ops.sum(w)
+    if total is None:
+        total = ops.sum(w)
     loss = ops.sum(w * per_sample) / total
     if kernels and config.alpha:
         # tf.nn.l2_loss (sum(k**2) / 2) is one fused reduction whose gradient
         # is the kernel itself.
-        half_sq = tf.add_n([tf.nn.l2_loss(k.value) for k in kernels])
+        half_sq = tf.add_n([tf.nn.l2_loss(_tensor(k)) for k in kernels])
         loss = loss + alpha * half_sq / total
     return loss
+
+
+def _tensor(kernel):
+    """A Keras variable's tf.Variable (what a tape watches), or the tensor."""
+    return kernel.value if isinstance(kernel, keras.Variable) else kernel
 
 
 def keras_loss(config):
@@ -124,6 +131,18 @@ def batch_metric_stats(kind, y, p, w):
         hit = ops.all(ops.equal(y > 0.5, p > 0.5), axis=-1)
     hit = ops.cast(hit, w.dtype)
     return ops.reshape(ops.stack([ops.sum(w * hit), ops.sum(w)]), (2, 1))
+
+
+def metrics_from_stats(kind, stats):
+    """:func:`metric_from_stats` of each epoch's sums (stacked)."""
+    stats = np.asarray(stats, dtype=np.float64)
+    if not len(stats):
+        return []
+    if kind != "regression":
+        hits, weights = stats[:, 0, 0], stats[:, 1, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(weights != 0, hits / weights, np.nan).tolist()
+    return [metric_from_stats(kind, s) for s in stats]
 
 
 def metric_from_stats(kind, stats):

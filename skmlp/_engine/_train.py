@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _optimizers
-from ._loop import Hooks
-from ._model import get_weights, set_weights
+from ._callbacks import Hooks
 from ._stopping import StoppingRule
 
 
@@ -48,7 +47,7 @@ def train(
     first_iteration=1,
 ):
     """Run up to ``epochs`` epochs of ``trainer`` over ``data`` (a
-    ``_loop.Batches``), updating the stopping ``state`` in place."""
+    ``_feed.Batches``), updating the stopping ``state`` in place."""
     model, optimizer = trainer.model, trainer.optimizer
     rule = StoppingRule(config, state, incremental=incremental)
     steps = -(-data.n // config.batch_size)
@@ -67,7 +66,7 @@ def train(
     ):
         _train_in_graph(trainer, data, rule, epochs, out, metric)
         return out
-    best = get_weights(model) if config.early_stopping else None
+    best = trainer.get_weights() if config.early_stopping else None
     model.stop_training = False
     hooks.list.on_train_begin()
     logs = {}
@@ -98,7 +97,7 @@ def train(
             if config.early_stopping:
                 print(f"Validation score: {score:f}")
         if rule.improved:
-            best = get_weights(model)
+            best = trainer.get_weights()
         if config.invscaling:
             rate = _optimizers.invscaling_rate(config, out.samples_seen)
             _optimizers.set_learning_rate(optimizer, rate)
@@ -116,7 +115,7 @@ def train(
             break
     hooks.list.on_train_end(logs)
     if config.early_stopping and best is not None:
-        set_weights(model, best)
+        trainer.set_weights(best)
     return out
 
 
@@ -153,5 +152,6 @@ def _train_in_graph(trainer, data, rule, epochs, out, metric):
             return
         if len(losses) < k:
             raise RuntimeError("The compiled stopping rule and its replay disagree.")
-        if time.perf_counter() - started < 0.25:
-            chunk *= 2  # longer calls, fewer of them: until ~1/4 s a call
+        # Calls of about 1/4 s: few of them, and Ctrl-C still answered.
+        per_epoch = (time.perf_counter() - started) / len(losses)
+        chunk = max(1, int(0.25 / max(per_epoch, 1e-6)))

@@ -1,0 +1,139 @@
+"""The graphs of the compiled training loop: one epoch, and many epochs
+with scikit-learn's stopping rule, as functions of a
+:class:`~skmlp._engine._loop.Trainer` (whose ``_step`` each batch runs).
+
+They are written with tf.while_loop and tf.cond, and traced without
+AutoGraph: converting them (and every function they call) took most of a
+first fit's time. Every op of an epoch costs a few microseconds of
+TensorFlow's executor, most of a small fit's epoch: what the graph can know
+when traced (whether it shuffles, whether an epoch is one batch) is a
+*variant* it is specialised on, not a tensor.
+"""
+
+from .._tf import tf
+
+
+def epoch_body(trainer, X, Y, W, batch_size, seed, shuffle, one_batch):
+    """The graph of one epoch's steps; ``(loss, metric sums)``."""
+    n = tf.shape(X)[0]
+    if one_batch:  # the whole set, in one step
+        rows = tf.range(n)
+        if shuffle:
+            rows = tf.random.experimental.stateless_shuffle(rows, seed)
+        loss, stats = trainer._step(
+            tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows)
+        )
+        # As the batch loop sums it: the same loss, bit for bit.
+        count = tf.cast(n, trainer.dtype)
+        return loss * count / count, stats
+    order = tf.range(n)
+    if shuffle:
+        order = tf.random.experimental.stateless_shuffle(order, seed)
+    n_batches = (n + batch_size - 1) // batch_size
+
+    def body(b, total, stats):
+        start = b * batch_size
+        stop = tf.minimum(start + batch_size, n)
+        rows = order[start:stop]
+        loss, batch_stats = trainer._step(
+            tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows)
+        )
+        count = tf.cast(stop - start, trainer.dtype)
+        return b + 1, total + loss * count, stats + batch_stats
+
+    start = (
+        tf.constant(0),
+        tf.zeros([], trainer.dtype),
+        tf.zeros(stats_shape(trainer.config.kind, Y.shape[1]), trainer.dtype),
+    )
+    _, total, stats = tf.while_loop(lambda b, *_: b < n_batches, body, start)
+    return total / tf.cast(n, trainer.dtype), stats
+
+
+def one_epoch(trainer, X, Y, W, ints, variant):
+    """One epoch; ``ints`` holds the batch size and the epoch's seed."""
+    (shuffle, one_batch) = variant
+    batch_size = tf.cast(ints[0], tf.int32)
+    loss, stats = epoch_body(
+        trainer, X, Y, W, batch_size, ints[1:3], shuffle, one_batch
+    )
+    return loss, stats, trainer._finite()
+
+
+def many_epochs(trainer, X, Y, W, ints, reals, variant):
+    """Up to ``n_epochs`` epochs in one call, with scikit-learn's stopping
+    rule without early stopping, and its "invscaling" and "adaptive"
+    schedules, applied in the graph after each epoch exactly as
+    :class:`~skmlp._engine._stopping.StoppingRule` applies them (the
+    caller replays the rule over the returned losses to update its
+    state). Stops early on the rule or on a non-finite loss; whether the
+    weights are finite is returned for the last epoch.
+
+    ``ints``: batch size, seed, first epoch, ``n_epochs``. ``reals``: the
+    rule's best loss, epochs without improvement and samples seen, then
+    ``tol``, ``n_iter_no_change``, ``learning_rate_init``, ``power_t``.
+    """
+    (shuffle, one_batch) = variant
+    config = trainer.config  # what is traced: the schedule (compiled_key)
+    f64 = tf.float64
+    batch_size = tf.cast(ints[0], tf.int32)
+    n_epochs = tf.cast(ints[3], tf.int32)
+    tol, patience, lr_init, power_t = (reals[i] for i in range(3, 7))
+    n = tf.cast(tf.shape(X)[0], f64)
+    lr = trainer.optimizer.learning_rate
+
+    def rule(loss, best, count, seen):
+        seen = seen + n
+        count = tf.where(loss > best - tol, count + 1.0, tf.zeros([], f64))
+        best = tf.minimum(best, loss)
+        if config.invscaling:
+            lr.assign(tf.cast(lr_init / tf.pow(seen + 1.0, power_t), lr.dtype))
+        exceeded = count > patience
+        if config.adaptive:
+            lower = tf.logical_and(exceeded, tf.cast(lr, f64) > 1e-6)
+            lr.assign(tf.where(lower, lr / 5.0, lr))
+            count = tf.where(lower, tf.zeros([], f64), count)
+            exceeded = tf.logical_and(exceeded, tf.logical_not(lower))
+        return tf.logical_not(exceeded), best, count, seen
+
+    def body(e, go, best, count, seen, losses, rates, metrics):
+        if config.adaptive or config.invscaling:
+            rates = rates.write(e, tf.cast(lr, f64))
+        epoch_seed = tf.stack([ints[1], ints[2] + tf.cast(e, tf.int64)])
+        loss, stats = epoch_body(
+            trainer, X, Y, W, batch_size, epoch_seed, shuffle, one_batch
+        )
+        loss = tf.cast(loss, f64)
+        losses, metrics = losses.write(e, loss), metrics.write(e, stats)
+        go, best, count, seen = tf.cond(
+            tf.math.is_finite(loss),
+            lambda: rule(loss, best, count, seen),
+            lambda: (tf.constant(False), best, count, seen),
+        )
+        return e + 1, go, best, count, seen, losses, rates, metrics
+
+    start = (
+        tf.constant(0),
+        tf.constant(True),
+        reals[0],
+        reals[1],
+        reals[2],
+        tf.TensorArray(f64, size=n_epochs, element_shape=[]),
+        tf.TensorArray(f64, size=n_epochs, element_shape=[]),
+        tf.TensorArray(trainer.dtype, size=n_epochs),
+    )
+    e, _, _, _, _, losses, rates, metrics = tf.while_loop(
+        lambda e, go, *_: tf.logical_and(go, e < n_epochs), body, start
+    )
+    # Unwritten entries of the arrays (after a stop) read as zeros.
+    return (
+        losses.stack()[:e],
+        metrics.stack()[:e],
+        rates.stack()[:e],
+        trainer._finite(),
+    )
+
+
+def stats_shape(kind, n_outputs):
+    """The shape of one batch's metric sums (see ``_losses.batch_metric_stats``)."""
+    return (4, n_outputs) if kind == "regression" else (2, 1)
