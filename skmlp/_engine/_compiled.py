@@ -10,9 +10,12 @@ def quiet_first_call(function):
     TensorFlow optimises the graph, its optimiser logs lines such as "Not
     handling type DT_DOUBLE").
 
-    Later calls go straight to the traced graph: ``tf.function``'s signature
-    matching, and even a concrete function's binding of its arguments, cost
-    0.2-1 ms a call, more than a small fit's epoch or an L-BFGS evaluation.
+    Later calls go straight to the traced graph (the concrete function's
+    flat call, with the arguments converted to the signature's dtypes):
+    ``tf.function``'s signature matching, and even a concrete function's
+    binding of its arguments, cost 0.2-1 ms a call, more than a small fit's
+    epoch or an L-BFGS evaluation. The flat call is TensorFlow's private
+    API; where it is missing or changed, the public call serves.
     """
     dtypes = [spec.dtype for spec in tf.nest.flatten(function.input_signature)]
     state = {}
@@ -33,7 +36,11 @@ def quiet_first_call(function):
             a if isinstance(a, tf.Tensor) and a.dtype == d else tf.constant(a, d)
             for a, d in zip(args, dtypes, strict=True)
         ]
-        return flat(tensors, concrete.captured_inputs)
+        try:
+            return flat(tensors, concrete.captured_inputs)
+        except TypeError:  # its private signature changed: the public call
+            state["flat"] = None
+            return concrete(*args)
 
     return call
 
