@@ -1,0 +1,150 @@
+"""The fitted network of an MLP estimator, with one source of truth: the
+trainer's Keras model.
+
+``coefs_`` and ``intercepts_`` are properties over the live weights (setting
+them writes into the model); ``model_`` hands the model out, after which the
+weights are read from it, so whatever was done through it (``set_weights``,
+``load_weights``, ``fit``) is what ``predict``, ``coefs_`` and pickles see.
+An unpickled estimator rebuilds its trainer from the weights on first need.
+"""
+
+import threading
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+
+#: Serializes rebuilding the Keras model of an unpickled estimator.
+_BUILD_LOCK = threading.RLock()
+
+
+class LiveNetwork:
+    """Mixin of :class:`~skmlp._mlp_base._BaseMLPKeras`: its weights,
+    ``model_`` and the trainer behind them."""
+
+    def _current_weights(self):
+        """The weights, read from the live model when the user holds it
+        (``model_``): whatever was done through it is what predicts."""
+        trainer = self.__dict__.get("_trainer")
+        if trainer is not None and trainer.exposed:
+            from . import _engine
+
+            self._weights = _engine.get_weights(trainer)
+        return self._weights
+
+    def _dense_weights(self):
+        if self._builtin_model():
+            weights = self._current_weights()
+            return weights[0::2], weights[1::2]
+        layers = self._live_trainer().dense_layers()
+        return (
+            [np.asarray(layer.kernel) for layer in layers],
+            [np.asarray(layer.bias) for layer in layers],
+        )
+
+    @property
+    def coefs_(self):
+        """``coefs_[i]``: the kernel of Dense layer i, (n_in, n_out)."""
+        self._check_weights()
+        return self._dense_weights()[0]
+
+    @coefs_.setter
+    def coefs_(self, value):
+        self._set_dense(value, 0)
+
+    @property
+    def intercepts_(self):
+        """``intercepts_[i]``: the bias of Dense layer i, (n_out,)."""
+        self._check_weights()
+        return self._dense_weights()[1]
+
+    @intercepts_.setter
+    def intercepts_(self, value):
+        self._set_dense(value, 1)
+
+    def _check_weights(self):
+        if "_weights" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__} has no coefs_ or intercepts_ before fit."
+            )
+
+    def _set_dense(self, arrays, which):
+        self._check_weights()
+        if not self._builtin_model():
+            raise AttributeError(
+                "coefs_ and intercepts_ of a custom architecture are read-only; "
+                "set its weights through model_.set_weights()."
+            )
+        weights = list(self._current_weights())
+        if len(arrays) != len(weights) // 2:
+            raise ValueError(
+                f"Expected {len(weights) // 2} arrays, one per layer; got "
+                f"{len(arrays)}."
+            )
+        for i, array in enumerate(arrays):
+            array = np.asarray(array, dtype=weights[2 * i + which].dtype)
+            if array.shape != weights[2 * i + which].shape:
+                raise ValueError(
+                    f"Layer {i} has shape {weights[2 * i + which].shape}, got "
+                    f"{array.shape}."
+                )
+            weights[2 * i + which] = array
+        self._weights = weights
+        trainer = self.__dict__.get("_trainer")
+        if trainer is not None:
+            from . import _engine
+
+            _engine.set_weights(trainer, weights)
+
+    # -- the live Keras model --------------------------------------------------
+
+    @property
+    def model_(self):
+        """The compiled Keras model (rebuilt from the weights after unpickling).
+
+        It is the estimator's own network: weights set through it
+        (``set_weights``, ``load_weights``, ``fit``) are what ``predict``,
+        ``coefs_`` and pickles use from then on.
+        """
+        if "_weights" not in self.__dict__:
+            # NotFittedError is an AttributeError: hasattr(est, "model_") is False.
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet: model_ "
+                "exists after fit."
+            )
+        trainer = self._live_trainer()
+        trainer.exposed = True  # the caller holds it: never reuse it elsewhere
+        return trainer.model
+
+    def _new_trainer(self, config, n_features, spec, seed):
+        """A trainer from the pool or ``_build_model``; the default builder
+        reads the network's dtype from ``_build_dtype`` meanwhile (the
+        overridable signature has no dtype)."""
+        from . import _engine
+
+        self._build_dtype = config.dtype
+        try:
+            return _engine.acquire(
+                self,
+                config,
+                n_features=n_features,
+                hidden=self._hidden_sizes(),
+                spec=spec,
+                seed=seed,
+            )
+        finally:
+            del self._build_dtype
+
+    def _live_trainer(self):
+        if self.__dict__.get("_trainer") is None:
+            # Threads predicting on a freshly unpickled estimator build it once.
+            with _BUILD_LOCK:
+                if self.__dict__.get("_trainer") is None:
+                    from . import _engine
+
+                    trainer = self._new_trainer(
+                        self._config, self.n_features_in_, self._spec, seed=0
+                    )
+                    _engine.set_weights(trainer, self._weights)
+                    _engine.POOL.hold(trainer, self)
+                    self._trainer = trainer
+        return self._trainer
