@@ -67,6 +67,7 @@ class Trainer:
         self._n_features = n_features
         self._compiled = {}  # the training functions
         self._io = {}  # reading and writing the variables
+        self._io_used = set()
         self.exposed = False  # handed to the user as model_: never reused
         self.key, self.builtin = None, False  # set by _engine.acquire
         self.backprop = None  # set by _engine.acquire (see _backprop)
@@ -126,41 +127,57 @@ class Trainer:
         self._assign("lbfgs", values)
 
     # Reading or writing variables one eager op at a time costs 0.1-0.3 ms a
-    # variable; one compiled call reads or writes them all.
+    # variable; one compiled call reads or writes them all, once traced
+    # (tens of ms). The first use of each is eager: a trainer used once (a
+    # custom model, a first fit) never pays for the trace; a trainer the
+    # pool serves again traces on its second use.
 
     def _variables(self, which):
         if which == "lbfgs":
             return self.lbfgs_parameters()
         return self.model.weights if which == "model" else self.optimizer.variables
 
-    def _read(self, which):
-        if ("read", which) not in self._io:
-            variables = self._variables(which)
-            self._io["read", which] = quiet_first_call(
-                tf.function(
-                    lambda: [tf.identity(v) for v in variables],
-                    input_signature=(),
-                    autograph=False,
-                )
-            )
-        return [np.array(t, copy=True) for t in self._io["read", which]()]
-
-    def _assign(self, which, values):
+    def _compiled_io(self, verb, which):
+        """The compiled reader or writer of ``which``, or None on its first
+        use."""
+        key = (verb, which)
+        if key in self._io:
+            return self._io[key]
+        if key not in self._io_used:
+            self._io_used.add(key)
+            return None
         variables = self._variables(which)
-        if len(values) != len(variables):
-            raise ValueError(f"{len(values)} values for {len(variables)} variables.")
-        if ("assign", which) not in self._io:
+        if verb == "read":
+            body, specs = (lambda: [tf.identity(v) for v in variables]), ()
+        else:
 
-            def assign(*values):
+            def body(*values):
                 for variable, value in zip(variables, values, strict=True):
                     variable.assign(value)
                 return tf.constant(True)
 
             specs = tuple(tf.TensorSpec(v.shape, v.dtype) for v in variables)
-            self._io["assign", which] = quiet_first_call(
-                tf.function(assign, input_signature=specs, autograph=False)
-            )
-        self._io["assign", which](*values)
+        self._io[key] = quiet_first_call(
+            tf.function(body, input_signature=specs, autograph=False)
+        )
+        return self._io[key]
+
+    def _read(self, which):
+        read = self._compiled_io("read", which)
+        if read is None:
+            return [np.array(v.numpy(), copy=True) for v in self._variables(which)]
+        return [np.array(t, copy=True) for t in read()]
+
+    def _assign(self, which, values):
+        variables = self._variables(which)
+        if len(values) != len(variables):
+            raise ValueError(f"{len(values)} values for {len(variables)} variables.")
+        assign = self._compiled_io("assign", which)
+        if assign is None:
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+        else:
+            assign(*values)
 
     # -- compiled functions ----------------------------------------------------
 
