@@ -358,7 +358,7 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
             initial = _engine.sklearn_initial_weights(
                 sizes, self.activation, rng, trainer.config.dtype
             )
-            _engine.set_weights(trainer, initial)
+            trainer.set_weights(initial)
         return trainer, None
 
     def _commit(self, trainer, config, spec, attrs, state, outcome, reuse):
@@ -372,7 +372,7 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         self._activations = _engine.numpy_activations(trainer)
         for name, value in attrs.items():
             setattr(self, name, value)
-        self._weights = _engine.get_weights(trainer)
+        self._weights = trainer.get_weights()
         self.n_iter_ = outcome.epochs
         self.t_ = outcome.samples_seen if config.stochastic else 0
         self.n_outputs_ = spec.n_outputs

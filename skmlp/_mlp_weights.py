@@ -26,9 +26,7 @@ class LiveNetwork:
         (``model_``): whatever was done through it is what predicts."""
         trainer = self.__dict__.get("_trainer")
         if trainer is not None and trainer.exposed:
-            from . import _engine
-
-            self._weights = _engine.get_weights(trainer)
+            self._weights = trainer.get_weights()
         return self._weights
 
     def _dense_weights(self):
@@ -91,9 +89,7 @@ class LiveNetwork:
         self._weights = weights
         trainer = self.__dict__.get("_trainer")
         if trainer is not None:
-            from . import _engine
-
-            _engine.set_weights(trainer, weights)
+            trainer.set_weights(weights)
 
     # -- the live Keras model --------------------------------------------------
 
@@ -144,7 +140,7 @@ class LiveNetwork:
                     trainer = self._new_trainer(
                         self._config, self.n_features_in_, self._spec, seed=0
                     )
-                    _engine.set_weights(trainer, self._weights)
+                    trainer.set_weights(self._weights)
                     _engine.POOL.hold(trainer, self)
                     self._trainer = trainer
         return self._trainer

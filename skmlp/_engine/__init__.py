@@ -52,10 +52,8 @@ __all__ = [
     "detach_callbacks",
     "fit_lbfgs",
     "fresh",
-    "get_weights",
     "numpy_activations",
     "set_warm_weights",
-    "set_weights",
     "sklearn_initial_weights",
     "train",
 ]
@@ -135,14 +133,6 @@ def _check_output(model, n_features, spec, dtype):
         )
 
 
-def get_weights(trainer):
-    return trainer.get_weights()
-
-
-def set_weights(trainer, weights):
-    trainer.set_weights(weights)
-
-
 def set_warm_weights(trainer, weights, hidden_layer_sizes):
     """Give ``trainer`` the fitted weights (warm_start=True)."""
     shapes = [tuple(v.shape) for v in trainer.model.weights]
@@ -152,7 +142,7 @@ def set_warm_weights(trainer, weights, hidden_layer_sizes):
             f"match hidden_layer_sizes={hidden_layer_sizes!r}; refit with "
             "warm_start=False to change the architecture."
         )
-    set_weights(trainer, weights)
+    trainer.set_weights(weights)
 
 
 def numpy_activations(trainer):

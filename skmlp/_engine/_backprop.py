@@ -71,13 +71,11 @@ class Backprop:
             or _OUTPUT[names[-1]][0] != trainer.config.loss
         ):
             return None
+        backprop = cls(layers)
         variables = trainer.model.trainable_variables
-        params = [v for layer in layers for v in (layer.kernel, layer.bias)]
-        if len(params) != len(variables) or {id(v) for v in params} != {
-            id(v) for v in variables
-        }:
-            return None
-        return cls(layers)
+        if sorted(map(id, backprop.params)) != sorted(map(id, variables)):
+            return None  # weights outside the Dense layers' kernels and biases
+        return backprop
 
     def loss_and_grads(self, config, values, x, y, w, alpha):
         """``(loss, p, grads)``: scikit-learn's loss of the batch with its L2

@@ -136,11 +136,13 @@ class DistributedTrainer(Trainer):
 
     # Distributed variables are read and written eagerly, in the scope.
 
+    def _compiled_io(self, verb, which):
+        return None
+
     def _read(self, which):
         with self.strategy.scope():
-            return [np.array(v.numpy(), copy=True) for v in self._variables(which)]
+            return super()._read(which)
 
     def _assign(self, which, values):
         with self.strategy.scope():
-            for variable, value in zip(self._variables(which), values, strict=True):
-                variable.assign(value)
+            super()._assign(which, values)

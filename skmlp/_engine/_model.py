@@ -62,16 +62,6 @@ def keras_default_seeds(seed):
             seed_generator.python_random = saved
 
 
-def get_weights(model):
-    """Copies of the model's weights (the variables, in order)."""
-    return [np.array(v.numpy(), copy=True) for v in model.weights]
-
-
-def set_weights(model, weights):
-    for variable, value in zip(model.weights, weights, strict=True):
-        variable.assign(value)
-
-
 def ensure_built(model, n_features, dtype):
     """Build a model that has no weights yet (a subclassed model, a
     Sequential without an Input) by calling it on one row of zeros."""
