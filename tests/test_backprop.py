@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_diabetes, load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
@@ -22,6 +22,8 @@ X_IRIS = StandardScaler().fit_transform(X_IRIS)
 X_DIA, y_DIA = load_diabetes(return_X_y=True)
 X_DIA = StandardScaler().fit_transform(X_DIA)
 y_DIA = (y_DIA - y_DIA.mean()) / y_DIA.std()
+X_DIG, y_DIG = load_digits(return_X_y=True)
+X_DIG = StandardScaler().fit_transform(X_DIG)
 
 
 def _tape_loss_and_grads(trainer, Y, W):
@@ -121,9 +123,10 @@ def test_custom_models_keep_the_tape():
     "ours, theirs, X, y",
     [
         (MLPKerasClassifier, MLPClassifier, X_IRIS, y_IRIS),
+        (MLPKerasClassifier, MLPClassifier, X_DIG, y_DIG),
         (MLPKerasRegressor, MLPRegressor, X_DIA, y_DIA),
     ],
-    ids=["iris", "diabetes"],
+    ids=["iris", "digits", "diabetes"],
 )
 def test_lbfgs_follows_scikit_learn(ours, theirs, X, y):
     """Same initial weights, same gradient: after 15 iterations of L-BFGS-B

@@ -2,12 +2,12 @@
 
 SciPy's ``minimize(method="L-BFGS-B")`` drives it, with scikit-learn's
 options (``maxiter=max_iter``, ``maxfun=max_fun``, ``gtol=tol``); each
-function evaluation is one compiled TensorFlow call that writes the flat
-parameter vector into the Keras model's variables and returns the loss and
-its gradient over the whole training set (scikit-learn's loss and penalty).
+function evaluation is one compiled TensorFlow call that returns the loss
+(scikit-learn's, with its penalty) and its gradient over the whole training
+set at the flat parameter vector (the trainer's ``compiled_loss_and_grad``).
+The optimum is written into the Keras model's variables at the end.
 """
 
-import numpy as np
 import scipy.optimize
 
 from .._tf import tf
@@ -20,7 +20,6 @@ def minimize(trainer, X, Y, W):
     from sklearn.utils.optimize import _check_optimize_result
 
     config = trainer.config
-    variables = trainer.lbfgs_parameters()
     Xt, Yt, Wt = (tf.convert_to_tensor(a, trainer.dtype) for a in (X, Y, W))
     loss_and_grad = trainer.compiled_loss_and_grad(Y.shape[1])
 
@@ -28,7 +27,7 @@ def minimize(trainer, X, Y, W):
         loss, grad = loss_and_grad(tf.constant(flat, tf.float64), Xt, Yt, Wt)
         return float(loss), grad.numpy()
 
-    x0 = np.concatenate([np.ravel(v.numpy()).astype(np.float64) for v in variables])
+    x0 = trainer.parameter_vector()
     verbose = config.verbose is True or config.verbose >= 1
     result = scipy.optimize.minimize(
         fun,
@@ -43,14 +42,7 @@ def minimize(trainer, X, Y, W):
         },
     )
     n_iter = _check_optimize_result("lbfgs", result, config.max_iter)
-    # The optimum's weights into the model.
-    sizes = np.cumsum([int(np.prod(v.shape)) for v in variables])[:-1]
-    trainer.set_parameters(
-        [
-            part.reshape(v.shape).astype(v.dtype)
-            for v, part in zip(variables, np.split(result.x, sizes), strict=True)
-        ]
-    )
+    trainer.set_parameter_vector(result.x)  # the optimum, into the model
     return n_iter, float(result.fun)
 
 
