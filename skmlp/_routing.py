@@ -3,7 +3,8 @@
 ``model__hidden=8`` reaches the build function's ``hidden`` argument,
 ``optimizer__learning_rate=0.01`` the optimizer's constructor, ``fit__*`` and
 ``predict__*`` Keras's ``fit`` and ``predict``. Plain functions over
-dictionaries; nothing here imports Keras.
+dictionaries, and the mixin that makes routed parameters real estimator
+parameters; nothing here imports Keras.
 """
 
 import inspect
@@ -60,6 +61,109 @@ def route(params, destination, pass_filter=(), strict=False):
             if not (strict and "__" in name):
                 out[name] = value
     return out
+
+
+class RoutedParams:
+    """``get_params`` / ``set_params`` with the routed (``model__hidden=8``)
+    and extra (``hidden=8``) parameters, held in ``self._extra_params``, as
+    real parameters: ``clone`` and grid searches see them. Mixed in before
+    ``BaseEstimator``; the class gives ``_parameter_constraints_base``."""
+
+    @property
+    def _parameter_constraints(self):
+        extra = dict.fromkeys(self.__dict__.get("_extra_params", ()), "no_validation")
+        return {**self._parameter_constraints_base, **extra}
+
+    def get_params(self, deep=True):
+        """Get the parameters of this estimator, routed ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of nested estimators.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        params.update(self.__dict__.get("_extra_params", {}))
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, routed ones (``optimizer__learning_rate``) included.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        extra = self.__dict__.setdefault("_extra_params", {})
+        plain = {}
+        for name, value in params.items():
+            if is_routed(name) or name in extra:
+                extra[name] = value
+            else:
+                plain[name] = value
+        try:
+            super().set_params(**plain)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} Routed parameters start with one of "
+                f"{', '.join(p + '__' for p in ROUTING_PREFIXES)}; other "
+                f"new parameters are passed to {type(self).__name__}(...) itself."
+            ) from None
+        return self
+
+
+def build_kwargs(fn, params, extra, *, meta, compile_kwargs):
+    """The keyword arguments of the build function ``fn``: the wrapper's own
+    ``params`` that ``fn`` names, the ``extra`` unprefixed parameters, the
+    ``model__*`` ones without their prefix, and ``meta`` / ``compile_kwargs``
+    / ``params`` where ``fn`` asks for them (``meta`` and ``compile_kwargs``
+    are called only then). Raises a ValueError naming the parameter and the
+    fix for one that ``fn`` cannot take or that nothing gives."""
+    names, var_kw = signature_names(fn)
+    own = {k: v for k, v in params.items() if k in names and "__" not in k}
+    extra = {k: v for k, v in extra.items() if "__" not in k}
+    fit_like = COMPILE_KWARGS | FIT_KWARGS | PREDICT_KWARGS
+    fn_name = getattr(fn, "__name__", type(fn).__name__)
+    for name in extra:
+        if name not in names and not var_kw and name not in fit_like:
+            raise ValueError(
+                f"{name}={extra[name]!r} is not a parameter of the build "
+                f"function {fn_name}; add {name} to its signature, or route it "
+                "with a prefix (model__, optimizer__, fit__, ...)."
+            )
+    kwargs = {**own, **{k: v for k, v in extra.items() if k not in fit_like}}
+    for name, value in route(params, "model", strict=True).items():
+        if name not in names and not var_kw:
+            raise ValueError(
+                f"model__{name} is given but the build function {fn_name} has "
+                f"no parameter {name!r}; add {name} to its signature or remove "
+                f"model__{name}."
+            )
+        kwargs[name] = value
+    wants = lambda n: n in names or var_kw  # noqa: E731
+    if wants("meta"):
+        kwargs["meta"] = meta()
+    if wants("compile_kwargs"):
+        kwargs["compile_kwargs"] = compile_kwargs()
+    if wants("params"):
+        kwargs["params"] = params
+    missing = [n for n in required_names(fn) if n not in kwargs]
+    if missing:
+        raise ValueError(
+            f"The build function {fn_name} needs {missing} but nothing gives "
+            f"them; pass model__{missing[0]}=... (or give it a default)."
+        )
+    return kwargs
 
 
 def signature_names(fn):

@@ -4,7 +4,8 @@ KerasClassifier and KerasRegressor (``_wrappers``).
 scikeras 0.13's behaviour with scikit-learn's conventions: every routed
 parameter is a real parameter (``get_params`` / ``set_params`` / ``clone``),
 ``random_state`` touches no global seed, predict is quiet and compiled, and
-pickles hold the model as Keras's own .keras bytes. The Keras work is in
+pickles hold the model as Keras's own .keras bytes. The routed parameters
+and the build function's arguments are ``_routing``'s; the Keras work is in
 ``_wrapper_keras``, imported on first use.
 """
 
@@ -35,7 +36,7 @@ def _keras():
     return _wrapper_keras
 
 
-class BaseWrapper(BaseEstimator):
+class BaseWrapper(_routing.RoutedParams, BaseEstimator):
     """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`.
 
     Not for direct use; see the subclasses for the parameters.
@@ -94,60 +95,6 @@ class BaseWrapper(BaseEstimator):
         # scikeras's routed (model__hidden=...) and extra (hidden=...)
         # parameters: reported by get_params, changed by set_params.
         self._extra_params = dict(kwargs)
-
-    # -- parameters ------------------------------------------------------------
-
-    @property
-    def _parameter_constraints(self):
-        extra = dict.fromkeys(self.__dict__.get("_extra_params", ()), "no_validation")
-        return {**self._parameter_constraints_base, **extra}
-
-    def get_params(self, deep=True):
-        """Get the parameters of this estimator, routed ones included.
-
-        Parameters
-        ----------
-        deep : bool, default=True
-            Also return the parameters of nested estimators.
-
-        Returns
-        -------
-        params : dict
-            Parameter names mapped to their values.
-        """
-        params = super().get_params(deep=deep)
-        params.update(self.__dict__.get("_extra_params", {}))
-        return params
-
-    def set_params(self, **params):
-        """Set parameters, routed ones (``optimizer__learning_rate``) included.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        extra = self.__dict__.setdefault("_extra_params", {})
-        plain = {}
-        for name, value in params.items():
-            if _routing.is_routed(name) or name in extra:
-                extra[name] = value
-            else:
-                plain[name] = value
-        try:
-            super().set_params(**plain)
-        except ValueError as exc:
-            raise ValueError(
-                f"{exc} Routed parameters start with one of "
-                f"{', '.join(p + '__' for p in _routing.ROUTING_PREFIXES)}; other "
-                f"new parameters are passed to {type(self).__name__}(...) itself."
-            ) from None
-        return self
 
     # -- encoders (override in a subclass) ------------------------------------
 
@@ -251,43 +198,13 @@ class BaseWrapper(BaseEstimator):
         return model
 
     def _build_kwargs(self, fn, params):
-        names, var_kw = _routing.signature_names(fn)
-        own = {k: v for k, v in params.items() if k in names and "__" not in k}
-        extra = {k: v for k, v in self._extra_params.items() if "__" not in k}
-        fit_like = (
-            _routing.COMPILE_KWARGS | _routing.FIT_KWARGS | _routing.PREDICT_KWARGS
+        return _routing.build_kwargs(
+            fn,
+            params,
+            self._extra_params,
+            meta=self._meta,
+            compile_kwargs=lambda: _keras().compile_kwargs(params),
         )
-        fn_name = getattr(fn, "__name__", type(fn).__name__)
-        for name in extra:
-            if name not in names and not var_kw and name not in fit_like:
-                raise ValueError(
-                    f"{name}={extra[name]!r} is not a parameter of the build "
-                    f"function {fn_name}; add {name} to its signature, or route it "
-                    "with a prefix (model__, optimizer__, fit__, ...)."
-                )
-        kwargs = {**own, **{k: v for k, v in extra.items() if k not in fit_like}}
-        for name, value in _routing.route(params, "model", strict=True).items():
-            if name not in names and not var_kw:
-                raise ValueError(
-                    f"model__{name} is given but the build function {fn_name} has "
-                    f"no parameter {name!r}; add {name} to its signature or remove "
-                    f"model__{name}."
-                )
-            kwargs[name] = value
-        wants = lambda n: n in names or var_kw  # noqa: E731
-        if wants("meta"):
-            kwargs["meta"] = self._meta()
-        if wants("compile_kwargs"):
-            kwargs["compile_kwargs"] = _keras().compile_kwargs(params)
-        if wants("params"):
-            kwargs["params"] = params
-        missing = [n for n in _routing.required_names(fn) if n not in kwargs]
-        if missing:
-            raise ValueError(
-                f"The build function {fn_name} needs {missing} but nothing gives "
-                f"them; pass model__{missing[0]}=... (or give it a default)."
-            )
-        return kwargs
 
     def _initialize(self, X, y):
         X, y = self._validate(X, y, reset=True)
