@@ -343,6 +343,17 @@ class Context:
     spawner: Spawner | None = None
     notes: list = field(default_factory=list)
 
+    #: Repetitions of timings under a second (a small fit, an L-BFGS fit):
+    #: a median of 3 of them moved ratios by 20-40% between runs on these
+    #: shared 2-core machines, and 9 cost a few seconds a data set.
+    CHEAP_REPS = 9
+
+    @property
+    def cheap_reps(self):
+        """The repetitions of a sub-second timing: at least CHEAP_REPS
+        (``--reps`` when larger; ``--reps`` alone with ``--quick``)."""
+        return self.reps if self.quick else max(self.reps, self.CHEAP_REPS)
+
 
 def verdict(value, limit, *, at_most=True):
     """PASS / MISS for ``value <= limit`` (or ``>=``); n/a when not measured."""

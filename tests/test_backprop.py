@@ -40,19 +40,22 @@ def _tape_loss_and_grads(trainer, Y, W):
 
 
 CASES = [
-    # estimator, y, hidden activation, (expected output activation)
-    ("classifier", "multiclass", "relu"),
-    ("classifier", "multiclass", "tanh"),
-    ("classifier", "binary", "logistic"),
-    ("classifier", "multilabel", "identity"),
-    ("regressor", "squared_error", "relu"),
-    ("regressor", "poisson", "tanh"),
+    # estimator, y, hidden activation, hidden sizes
+    ("classifier", "multiclass", "relu", (7, 5)),
+    ("classifier", "multiclass", "tanh", (7, 5)),
+    ("classifier", "binary", "logistic", (7, 5)),
+    ("classifier", "multilabel", "identity", (7, 5)),
+    ("regressor", "squared_error", "relu", (7, 5)),
+    ("regressor", "poisson", "tanh", (7, 5)),
+    # the 80x64 kernel's products taken in 3 blocks of rows
+    ("classifier", "multiclass", "relu", (80, 64)),
+    ("regressor", "squared_error", "tanh", (80, 64)),
 ]
-X_CASE = X_IRIS[::3]
+X_CASE = X_IRIS[::3][:-1]  # 49 rows: halves of unequal size
 
 
 def _targets(kind):
-    y = y_IRIS[::3]
+    y = y_IRIS[::3][:-1]
     if kind == "binary":
         return y == 1
     if kind == "multilabel":
@@ -64,17 +67,17 @@ def _targets(kind):
     return y
 
 
-@pytest.mark.parametrize("estimator, kind, activation", CASES)
-def test_hand_gradient_equals_the_tape_gradient(estimator, kind, activation):
+@pytest.mark.parametrize("estimator, kind, activation, hidden", CASES)
+def test_hand_gradient_equals_the_tape_gradient(estimator, kind, activation, hidden):
     from skmlp._tf import tf
 
     y = _targets(kind)
     if estimator == "classifier":
-        est = MLPKerasClassifier((7, 5), activation=activation, alpha=0.3)
+        est = MLPKerasClassifier(hidden, activation=activation, alpha=0.3)
     else:
         loss = "poisson" if kind == "poisson" else "squared_error"
         est = MLPKerasRegressor(
-            loss, hidden_layer_sizes=(7, 5), activation=activation, alpha=0.3
+            loss, hidden_layer_sizes=hidden, activation=activation, alpha=0.3
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -93,11 +96,50 @@ def test_hand_gradient_equals_the_tape_gradient(estimator, kind, activation):
         tf.constant(Y),
         W,
         trainer.alpha,
+        (1, 3, 1) if hidden == (80, 64) else None,
     )
     tape_loss, tape = _tape_loss_and_grads(trainer, Y, W)
     assert float(hand_loss) == pytest.approx(float(tape_loss), rel=1e-12)
     for h, t in zip(hand, tape, strict=True):
         assert_allclose(np.asarray(h), np.asarray(t), rtol=1e-9, atol=1e-12)
+
+
+def test_row_blocks_only_for_products_eigen_threads_slowly():
+    from skmlp._engine._backprop import row_blocks
+
+    assert row_blocks(200, 64, 100) == 2  # digits' first layer
+    assert row_blocks(200, 100, 100) == 4
+    assert row_blocks(200, 30, 100) == 1  # one thread already
+    assert row_blocks(32, 784, 300) == 1  # Eigen's threads pay off
+    assert row_blocks(2000, 64, 100) == 1
+
+
+@pytest.mark.parametrize("p", [2, 3])
+@pytest.mark.parametrize("rows", [1, 2, 7, 200])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_products_in_blocks_of_rows_are_the_products(p, rows, dtype):
+    from skmlp._engine._backprop import outer_matmul, rows_matmul
+    from skmlp._tf import tf
+
+    rng = np.random.default_rng(0)
+    a, b, d = (
+        tf.constant(rng.normal(size=shape).astype(dtype))
+        for shape in ((rows, 64), (64, 70), (rows, 70))
+    )
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    whole = tf.matmul(a, b).numpy()
+    assert_allclose(rows_matmul(a, b, p).numpy(), whole, rtol=rtol)
+    assert_allclose(
+        rows_matmul(d, b, p, transpose_b=True).numpy(),
+        tf.matmul(d, b, transpose_b=True).numpy(),
+        rtol=rtol,
+    )
+    assert_allclose(
+        outer_matmul(a, d, p).numpy(),
+        tf.matmul(a, d, transpose_a=True).numpy(),
+        rtol=rtol,
+        atol=rtol * 10,
+    )
 
 
 def test_custom_models_keep_the_tape():
@@ -142,23 +184,38 @@ def test_lbfgs_follows_scikit_learn(ours, theirs, X, y):
         assert_allclose(ca, cb, rtol=1e-5, atol=1e-8)
 
 
-def test_repeated_fits_are_identical_on_fresh_and_reused_trainers():
+@pytest.mark.parametrize(
+    "X, y, hidden, batch_size, blocks",
+    [
+        (X_IRIS, y_IRIS, (8,), 16, (1, 1)),
+        # 200 x 64 @ 64 x 100 per batch: in two blocks of rows
+        (X_DIG[:450], y_DIG[:450], (100,), 200, (2, 1)),
+    ],
+    ids=["iris", "digits-blocks"],
+)
+def test_repeated_fits_are_identical_on_fresh_and_reused_trainers(
+    X, y, hidden, batch_size, blocks
+):
     """Fits alternate between new and pooled trainers, batch by batch (a
     callback with a batch hook) and in the compiled epoch: every one trains
     the same network, bit for bit."""
-    from skmlp._tf import keras
+    from skmlp._tf import has_gpu, keras
 
     class BatchHook(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
             pass
 
-    kw = dict(hidden_layer_sizes=(8,), max_iter=2, batch_size=16, random_state=0)
+    kw = dict(
+        hidden_layer_sizes=hidden, max_iter=2, batch_size=batch_size, random_state=0
+    )
     curves = set()
     est = None
     for i in range(14):
         callbacks = None if i % 7 == 6 else [BatchHook()]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            est = MLPKerasClassifier(callbacks=callbacks, **kw).fit(X_IRIS, y_IRIS)
+            est = MLPKerasClassifier(callbacks=callbacks, **kw).fit(X, y)
         curves.add(tuple(est.loss_curve_))
     assert len(curves) == 1, curves
+    if not has_gpu():
+        assert est._trainer._blocks(len(X)) == blocks

@@ -44,7 +44,7 @@ def measure(ctx):
             return est.n_iter_, est.score(Xte, yte)
 
         fits = {"skmlp": lambda o=ours: fit(o), "sklearn": lambda t=theirs: fit(t)}
-        out[name] = alternate(fits, ctx.reps, warm=fits)
+        out[name] = alternate(fits, ctx.cheap_reps, warm=fits)
         t = out[name]
         log(
             f"  {name:14s} skmlp {fmt_s(t['skmlp'].median):>9s}  "
@@ -83,7 +83,7 @@ def report(res, ctx):
         '`solver="lbfgs"`, otherwise default parameters, `random_state=0`, on '
         "the data of the small-fits section (X standardised, diabetes's y too; "
         "75/25 split; scores on the held-out part: accuracy, R^2 for "
-        f"diabetes). Warm process; median of {ctx.reps}, alternating.",
+        f"diabetes). Warm process; median of {ctx.cheap_reps}, alternating.",
         "",
         *table(
             [

@@ -37,7 +37,7 @@ def measure(ctx):
     for name in names:
         fits = _fits(name)
         # warm: one untimed fit of each first (TensorFlow's start-up, tracing)
-        out[name] = alternate(fits, ctx.reps, warm=fits)
+        out[name] = alternate(fits, ctx.cheap_reps, warm=fits)
         t = out[name]
         log(
             f"  {name:14s} skmlp {fmt_s(t['skmlp'].median):>9s}  sklearn "
@@ -78,7 +78,7 @@ def report(res, ctx):
         "(StandardScaler fitted on the 75% training split); diabetes's y "
         "standardised too, as a user would (unscaled, neither converges in "
         "200 epochs). Warm process: one untimed fit of each first. Scores on "
-        f"the held-out 25%. Median of {ctx.reps} fit(s), contenders alternating.",
+        f"the held-out 25%. Median of {ctx.cheap_reps} fit(s), contenders alternating.",
         "",
         *table(
             [

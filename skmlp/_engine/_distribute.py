@@ -117,7 +117,7 @@ class DistributedTrainer(Trainer):
             lambda ctx: tf.constant(parts[ctx.replica_id_in_sync_group])
         )
 
-    def _batch_step(self, n_outputs):
+    def _batch_step(self, n_outputs, blocks):
         """Each batch split over the replicas (the loss divided by the whole
         batch's weight total)."""
 

@@ -13,15 +13,17 @@ when traced (whether it shuffles, whether an epoch is one batch) is a
 from .._tf import tf
 
 
-def epoch_body(trainer, X, Y, W, batch_size, seed, shuffle, one_batch):
-    """The graph of one epoch's steps; ``(loss, metric sums)``."""
+def epoch_body(trainer, X, Y, W, batch_size, seed, variant):
+    """The graph of one epoch's steps; ``(loss, metric sums)``. ``variant``:
+    whether it shuffles, whether it is one batch, the blocks of rows."""
+    shuffle, one_batch, blocks = variant
     n = tf.shape(X)[0]
     if one_batch:  # the whole set, in one step
         rows = tf.range(n)
         if shuffle:
             rows = tf.random.experimental.stateless_shuffle(rows, seed)
         loss, stats = trainer._step(
-            tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows)
+            tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), blocks
         )
         # As the batch loop sums it: the same loss, bit for bit.
         count = tf.cast(n, trainer.dtype)
@@ -36,7 +38,7 @@ def epoch_body(trainer, X, Y, W, batch_size, seed, shuffle, one_batch):
         stop = tf.minimum(start + batch_size, n)
         rows = order[start:stop]
         loss, batch_stats = trainer._step(
-            tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows)
+            tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), blocks
         )
         count = tf.cast(stop - start, trainer.dtype)
         return b + 1, total + loss * count, stats + batch_stats
@@ -52,11 +54,8 @@ def epoch_body(trainer, X, Y, W, batch_size, seed, shuffle, one_batch):
 
 def one_epoch(trainer, X, Y, W, ints, variant):
     """One epoch; ``ints`` holds the batch size and the epoch's seed."""
-    (shuffle, one_batch) = variant
     batch_size = tf.cast(ints[0], tf.int32)
-    loss, stats = epoch_body(
-        trainer, X, Y, W, batch_size, ints[1:3], shuffle, one_batch
-    )
+    loss, stats = epoch_body(trainer, X, Y, W, batch_size, ints[1:3], variant)
     return loss, stats, trainer._finite()
 
 
@@ -73,7 +72,6 @@ def many_epochs(trainer, X, Y, W, ints, reals, variant):
     rule's best loss, epochs without improvement and samples seen, then
     ``tol``, ``n_iter_no_change``, ``learning_rate_init``, ``power_t``.
     """
-    (shuffle, one_batch) = variant
     config = trainer.config  # what is traced: the schedule (compiled_key)
     f64 = tf.float64
     batch_size = tf.cast(ints[0], tf.int32)
@@ -100,9 +98,7 @@ def many_epochs(trainer, X, Y, W, ints, reals, variant):
         if config.adaptive or config.invscaling:
             rates = rates.write(e, tf.cast(lr, f64))
         epoch_seed = tf.stack([ints[1], ints[2] + tf.cast(e, tf.int64)])
-        loss, stats = epoch_body(
-            trainer, X, Y, W, batch_size, epoch_seed, shuffle, one_batch
-        )
+        loss, stats = epoch_body(trainer, X, Y, W, batch_size, epoch_seed, variant)
         loss = tf.cast(loss, f64)
         losses, metrics = losses.write(e, loss), metrics.write(e, stats)
         go, best, count, seen = tf.cond(

@@ -21,7 +21,7 @@ def minimize(trainer, X, Y, W):
 
     config = trainer.config
     Xt, Yt, Wt = (tf.convert_to_tensor(a, trainer.dtype) for a in (X, Y, W))
-    loss_and_grad = trainer.compiled_loss_and_grad(Y.shape[1])
+    loss_and_grad = trainer.compiled_loss_and_grad(Y.shape[1], X.shape[0])
 
     def fun(flat):
         loss, grad = loss_and_grad(tf.constant(flat, tf.float64), Xt, Yt, Wt)

@@ -218,7 +218,7 @@ class Trainer:
             body = {
                 "epochs": functools.partial(_epochs.many_epochs, self),
                 "epoch": functools.partial(_epochs.one_epoch, self),
-                "step": self._step,
+                "step": lambda x, y, w, variant: self._step(x, y, w, *variant),
                 "evaluate": self._evaluate,
             }[name]
             if variant:
@@ -228,7 +228,9 @@ class Trainer:
             )
         return self._compiled[key]
 
-    def _step(self, x, y, w):
+    def _step(self, x, y, w, blocks=None):
+        """One step of the optimizer on the batch ``x, y, w``; ``blocks``:
+        the built-in stack's blocks of rows (``Backprop.blocks``)."""
         model = self.model
         if self.backprop is not None:  # the built-in stack: scikit-learn's
             params = self.backprop.params
@@ -238,7 +240,7 @@ class Trainer:
             # differed from run to run).
             values = [tf.identity(v.value) for v in params]
             loss, p, grads = self.backprop.loss_and_grads(
-                self.config, values, x, y, w, self.alpha
+                self.config, values, x, y, w, self.alpha, blocks
             )
             self.optimizer.apply_gradients(zip(grads, params))
             return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
@@ -253,7 +255,16 @@ class Trainer:
         return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
 
     def _variant(self, data):
-        return (bool(self.config.shuffle), data.n <= self.config.batch_size)
+        """What the epoch graphs are specialised on: whether they shuffle,
+        whether an epoch is one batch, and the blocks of rows."""
+        one_batch = data.n <= self.config.batch_size
+        return bool(self.config.shuffle), one_batch, self._blocks(data.n)
+
+    def _blocks(self, n):
+        """The built-in stack's blocks of rows at batches from ``n`` rows."""
+        if self.backprop is None:
+            return None
+        return self.backprop.blocks(min(n, self.config.batch_size))
 
     def run_epochs(self, data, first_epoch, n_epochs, state, samples_seen):
         """Up to ``n_epochs`` epochs in one compiled call (see
@@ -293,13 +304,15 @@ class Trainer:
             return self.backprop.params
         return self.model.trainable_variables
 
-    def compiled_loss_and_grad(self, n_outputs):
+    def compiled_loss_and_grad(self, n_outputs, n_rows):
         """The compiled ``f(flat, X, Y, W) -> (loss, flat gradient)`` of
         solver="lbfgs" at the float64 parameter vector ``flat`` (the values
         of :meth:`lbfgs_parameters`). The built-in stack's is a pure
         function of ``flat``; a custom model's writes ``flat`` into its
-        variables first, for a tape to differentiate the model's call."""
-        key = ("lbfgs", n_outputs)
+        variables first, for a tape to differentiate the model's call.
+        ``n_rows``: the rows of ``X`` (the blocks of its products)."""
+        blocks = self.backprop.blocks(n_rows) if self.backprop is not None else None
+        key = ("lbfgs", n_outputs, blocks)
         if key not in self._compiled:
             variables = self.lbfgs_parameters()
             sizes = self._lbfgs_sizes()
@@ -313,7 +326,7 @@ class Trainer:
             def loss_and_grad(flat, X, Y, W):
                 if self.backprop is not None:
                     loss, _, grads = self.backprop.loss_and_grads(
-                        self.config, values(flat), X, Y, W, self.alpha
+                        self.config, values(flat), X, Y, W, self.alpha, blocks
                     )
                 else:
                     for variable, value in zip(variables, values(flat), strict=True):
@@ -387,7 +400,7 @@ class Trainer:
             loss, stats, finite = function(data.X, data.Y, data.W, ints)
             metric = _losses.metric_from_stats(config.kind, stats.numpy())
             return float(loss), metric, bool(finite)
-        step = self._batch_step(data.n_outputs)
+        step = self._batch_step(data.n_outputs, self._blocks(data.n))
         # Summed in the network's dtype, as the compiled epoch sums: both
         # paths report the same loss, bit for bit.
         real = self.dtype.as_numpy_dtype
@@ -406,9 +419,11 @@ class Trainer:
         metric = _losses.metric_from_stats(config.kind, stats)
         return float(total / real(max(seen, 1))), metric, self.all_finite()
 
-    def _batch_step(self, n_outputs):
-        """The compiled ``step(x, y, w) -> (loss, metric sums)`` of one batch."""
-        return self._function("step", n_outputs)
+    def _batch_step(self, n_outputs, blocks):
+        """The compiled ``step(x, y, w) -> (loss, metric sums)`` of one batch,
+        its products in ``blocks`` (as the compiled epochs take them: both
+        paths train the same network, bit for bit)."""
+        return self._function("step", n_outputs, blocks)
 
 
 def _has_outputs(model):
