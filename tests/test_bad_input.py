@@ -3,151 +3,48 @@
 Every case is run against each estimator it applies to, after that estimator
 was fitted once (module fixture). The failing call must raise the exception
 scikit-learn raises for the same mistake (ValueError, TypeError,
-InvalidParameterError, NotFittedError), with a message that says what is
-wrong; and afterwards the estimator must predict exactly as before, with every
-fitted attribute unchanged (a failed call is a no-op).
+NotFittedError), with a message that says what is wrong; and afterwards the
+estimator must predict exactly as before, with every fitted attribute
+unchanged (a failed call is a no-op). Bad parameters: ``test_bad_params``;
+divergence and interruption: ``test_divergence``.
 """
 
-import copy
-from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pytest
-from _estimators import ALL, FACTORIES, MLPS, keras_rows
+from _estimators import ALL, FACTORIES, MLPS
+from _snapshots import (
+    CLASSIFIERS,
+    X_LARGE,
+    X_SMALL,
+    Y_CLASS,
+    Y_REG,
+    Snapshot,
+    X,
+    assert_same,
+    assert_unchanged,
+    fit_each,
+    params,
+    put,
+    state,
+    target,
+    with_params,
+)
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._param_validation import InvalidParameterError
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
     pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"),
 ]
 
-RNG = np.random.RandomState(0)
-X = RNG.randn(30, 4)
-Y_CLASS = np.arange(30) % 3
-Y_REG = X[:, 0] - X[:, 1]
-X_SMALL = X[:7]  # the NumPy forward pass of the MLPs
-X_LARGE = keras_rows(X)  # the Keras predict of the MLPs
-
-CLASSIFIERS = ("clf", "perc")
-
-
-def target(name):
-    return Y_REG if name == "reg" else Y_CLASS
-
-
-# --------------------------------------------------------------------------
-# Snapshots: what "exactly as before" means.
-# --------------------------------------------------------------------------
-
-
-def outputs(est, large=True):
-    """Every prediction method on a small input, and the most detailed one
-    (which the others decode) on a large one."""
-    out = {}
-    for method in ("predict", "predict_proba", "decision_function"):
-        if hasattr(est, method):
-            out[f"{method}/small"] = getattr(est, method)(X_SMALL)
-            if large:
-                out["large"] = (method, getattr(est, method)(X_LARGE))
-    return out
-
-
-def state(est):
-    """A deep copy of the estimator's attributes, the live Keras model's
-    weights in place of the model itself."""
-    snap = {k: copy.deepcopy(v) for k, v in vars(est).items() if k != "_trainer"}
-    trainer = vars(est).get("_trainer")
-    if trainer is not None:
-        weights = trainer.model.get_weights()
-        snap["model_.get_weights()"] = [np.asarray(w) for w in weights]
-    return snap
-
-
-def assert_same(a, b, path="estimator"):
-    """Recursive exact equality of NumPy arrays, containers and scalars."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray), path
-        assert a.dtype == b.dtype, path
-        assert_array_equal(a, b, err_msg=path)
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), path
-        for k in a:
-            assert_same(a[k], b[k], f"{path}[{k!r}]")
-    elif isinstance(a, list | tuple):
-        assert type(a) is type(b) and len(a) == len(b), path
-        for i, (u, v) in enumerate(zip(a, b)):
-            assert_same(u, v, f"{path}[{i}]")
-    elif isinstance(a, float) and np.isnan(a):
-        assert isinstance(b, float) and np.isnan(b), path
-    else:
-        assert a == b, path
-
-
-class Snapshot(NamedTuple):
-    outputs: dict
-    state: dict
-
-
-def snapshot(est):
-    return Snapshot(outputs(est), state(est))
-
-
-def assert_unchanged(est, snap, large=True):
-    """Attributes, live weights and predictions as in ``snap``. ``large=False``
-    skips the (slower) Keras prediction: the live weights are compared."""
-    assert_same(state(est), snap.state)
-    out = outputs(est, large)
-    assert_same(out, {k: snap.outputs[k] for k in out})
-
 
 @pytest.fixture(scope="module")
 def fitted():
     """Each estimator fitted once, with its snapshot."""
-    out = {}
-    for name, make in FACTORIES.items():
-        est = make().fit(X, target(name))
-        out[name] = (est, snapshot(est))
-    return out
-
-
-@pytest.fixture(scope="module")
-def fitted32():
-    """The MLPs fitted on float32 X (a float32 network), with snapshots."""
-    out = {}
-    for name in MLPS:
-        est = FACTORIES[name]().fit(X.astype(np.float32), target(name))
-        out[name] = (est, snapshot(est))
-    return out
-
-
-@contextmanager
-def params(est, **kw):
-    """Set parameters for the duration of a call, then restore them."""
-    old = {k: est.get_params()[k] for k in kw}
-    est.set_params(**kw)
-    try:
-        yield est
-    finally:
-        est.set_params(**old)
-
-
-def with_params(call, **kw):
-    def run(est, y):
-        with params(est, **kw):
-            call(est, y)
-
-    return run
-
-
-def put(a, value, index=0):
-    """A float copy of ``a`` with ``value`` at flat ``index``."""
-    a = np.array(a, dtype=np.float64)
-    a.flat[index] = value
-    return a
+    return fit_each()
 
 
 def _x_strings():
@@ -628,86 +525,6 @@ def test_other_feature_names(fitted_df, name, method):
 
 
 # --------------------------------------------------------------------------
-# Parameters: every one, a wrong type and an out-of-range value.
-# --------------------------------------------------------------------------
-
-_MLP_PARAMS = {
-    "hidden_layer_sizes": ("8", 0),
-    "activation": (1, "softmax"),
-    "solver": (None, "newton"),
-    "alpha": ("0.1", -1.0),
-    "batch_size": (1.5, 0),
-    "learning_rate": (1, "optimal"),
-    "learning_rate_init": ("0.1", 0.0),
-    "power_t": ("0.5", -0.5),
-    "max_iter": (1.5, 0),
-    "shuffle": ("yes", None),
-    "random_state": ("seed", -1),
-    "tol": ("0.1", -1.0),
-    "verbose": ("1", -1),
-    "warm_start": ("yes", None),
-    "momentum": ("0.9", 1.5),
-    "nesterovs_momentum": ("yes", None),
-    "early_stopping": ("yes", None),
-    "validation_fraction": ("0.1", 1.0),
-    "beta_1": ("0.9", 1.0),
-    "beta_2": ("0.9", -0.1),
-    "epsilon": ("1e-8", 0.0),
-    "n_iter_no_change": (1.5, 0),
-    "max_fun": (1.5, 0),
-    "callbacks": ("early_stopping", None),
-    "distribution": (1.5, "tpu"),
-}
-BAD_PARAMS = {
-    "clf": {**_MLP_PARAMS, "class_weight": (1.0, "unbalanced")},
-    "reg": {
-        **_MLP_PARAMS,
-        "loss": (1, "hinge"),
-        "huber_delta": ("1", 0.0),
-        "output_activation": (1, "softmax"),
-    },
-    "perc": {
-        "step": (1, "sigmoid"),
-        "eta0": ("1", 0.0),
-        "max_iter": (1.5, 0),
-        "tol": ("0.1", -1.0),
-        "n_iter_no_change": (1.5, 0),
-        "shuffle": ("yes", None),
-        "random_state": ("seed", -1),
-        "fit_intercept": ("yes", None),
-        "class_weight": (1.0, "unbalanced"),
-        "average": ("yes", None),
-        "warm_start": ("yes", None),
-        "verbose": ("1", -1),
-    },
-}
-PARAM_CASES = [
-    pytest.param(name, param, value, id=f"{name}-{param}-{kind}")
-    for name, table in BAD_PARAMS.items()
-    for param, pair in table.items()
-    for kind, value in zip(("wrong_type", "out_of_range"), pair)
-    if not (kind == "out_of_range" and value is None)
-]
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_every_parameter_is_covered(name):
-    assert set(BAD_PARAMS[name]) == set(FACTORIES[name]().get_params())
-
-
-@pytest.mark.parametrize("name, param, value", PARAM_CASES)
-def test_invalid_parameter(fitted, name, param, value):
-    est, snap = fitted[name]
-    match = rf"The '{param}' parameter of {type(est).__name__} must be .* Got "
-    # (As in scikit-learn, partial_fit on a fitted estimator does not validate
-    # the parameters again.)
-    with params(est, **{param: value}):
-        with pytest.raises(InvalidParameterError, match=match):
-            est.fit(X, target(name))
-    assert_unchanged(est, snap, large=False)
-
-
-# --------------------------------------------------------------------------
 # Not fitted.
 # --------------------------------------------------------------------------
 
@@ -757,183 +574,3 @@ def test_first_partial_fit_needs_classes(name):
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         est.partial_fit(X, Y_CLASS)
     assert not hasattr(est, "classes_")
-
-
-# --------------------------------------------------------------------------
-# Divergence: a non-finite loss stops the fit in that epoch and changes nothing.
-# --------------------------------------------------------------------------
-
-import keras  # noqa: E402  (after the fast tests: TensorFlow is loaded by now)
-
-
-class LossRecorder(keras.callbacks.Callback):
-    """Records the loss of every epoch; optionally interrupts training."""
-
-    def __init__(self, interrupt_at_epoch=None, interrupt_at_batch=None):
-        super().__init__()
-        self.losses, self.batches = [], 0
-        self.interrupt_at_epoch = interrupt_at_epoch
-        self.interrupt_at_batch = interrupt_at_batch
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.batches += 1
-        if self.batches == self.interrupt_at_batch:
-            raise KeyboardInterrupt
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.losses.append(float(logs["loss"]))
-        if len(self.losses) == self.interrupt_at_epoch:
-            raise KeyboardInterrupt
-
-
-#: Unscaled float32 features of order 1e4 and sgd at 1e10: the loss explodes
-#: (float32 X trains a float32 network, whose sums overflow at 3.4e38).
-X_HUGE = (X * 1e4).astype(np.float32)
-DIVERGING = dict(solver="sgd", learning_rate_init=1e10, max_iter=20)
-DIVERGED = r"(?s)diverged.*in epoch {}.*learning_rate_init.*scale X"
-
-
-def _assert_stopped_at_first_non_finite_loss(recorder):
-    """Training stopped at the first epoch whose loss (or, after its last
-    step, whose weights) became non-finite."""
-    losses = np.array(recorder.losses)
-    assert len(losses) < DIVERGING["max_iter"]
-    assert np.all(np.isfinite(losses[:-1]))
-
-
-@pytest.mark.parametrize("name", MLPS)
-def test_divergence_of_a_first_fit(name):
-    recorder = LossRecorder()
-    est = FACTORIES[name]().set_params(callbacks=[recorder], **DIVERGING)
-    before = dict(vars(est))
-    with pytest.raises(ValueError, match=DIVERGED.format(r"\d+")) as info:
-        est.fit(X_HUGE, target(name))
-    _assert_stopped_at_first_non_finite_loss(recorder)
-    assert f"in epoch {len(recorder.losses)}." in str(info.value)
-    assert vars(est) == before
-    with pytest.raises(NotFittedError):
-        est.predict(X_SMALL)
-
-
-@pytest.mark.parametrize("warm_start", [False, True], ids=["refit", "warm_start"])
-@pytest.mark.parametrize("name", MLPS)
-def test_divergence_leaves_fitted_estimator_as_before(fitted32, name, warm_start):
-    est, snap = fitted32[name]
-    recorder = LossRecorder()
-    with params(est, callbacks=[recorder], warm_start=warm_start, **DIVERGING):
-        with pytest.raises(ValueError, match=DIVERGED.format(r"\d+")):
-            est.fit(X_HUGE, target(name))
-    _assert_stopped_at_first_non_finite_loss(recorder)
-    assert_unchanged(est, snap)
-
-
-@pytest.mark.parametrize("name", MLPS)
-def test_divergence_in_partial_fit_restores_model_and_optimizer(fitted32, name):
-    """Features near float32's limit overflow the float32 network's sums."""
-    est, snap = fitted32[name]
-    X_overflow = (np.sign(X) * 3e38).astype(np.float32)
-    for _ in range(2):  # the live model and optimizer are reused: both restored
-        with pytest.raises(ValueError, match=DIVERGED.format(1)):
-            est.partial_fit(X_overflow, target(name))
-        assert_unchanged(est, snap)
-    # A diverged optimizer (NaN moments) would poison the next partial_fit.
-    twin = copy.deepcopy(est)
-    twin.partial_fit(X, target(name))
-    assert np.all(np.isfinite(twin.predict(X_SMALL).astype(float)))
-    assert twin.loss_curve_[-1] < 1e3
-    assert_unchanged(est, snap)
-
-
-# --------------------------------------------------------------------------
-# Interruption: Ctrl-C in a callback leaves the estimator as before the fit.
-# --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", MLPS)
-def test_interrupted_first_fit_leaves_estimator_unfitted(name):
-    recorder = LossRecorder(interrupt_at_epoch=2)
-    est = FACTORIES[name]().set_params(callbacks=[recorder], max_iter=10)
-    before = dict(vars(est))
-    with pytest.raises(KeyboardInterrupt):
-        est.fit(X, target(name))
-    assert len(recorder.losses) == 2  # it did train, and was stopped mid-fit
-    assert vars(est) == before
-    with pytest.raises(NotFittedError):
-        est.predict(X_SMALL)
-
-
-@pytest.mark.parametrize(
-    "how", ["refit", "warm_start", "partial_fit", "mid_epoch_partial_fit"]
-)
-@pytest.mark.parametrize("name", MLPS)
-def test_interrupted_fit_leaves_fitted_estimator_as_before(fitted, name, how):
-    est, snap = fitted[name]
-    # A batch hook runs the steps one by one: 600 rows in batches of 10 make
-    # 60 steps, so "batch 1" ends mid-epoch.
-    data, y = X, target(name)
-    if how == "mid_epoch_partial_fit":
-        recorder = LossRecorder(interrupt_at_batch=1)
-        data, y = np.tile(X, (20, 1)), np.tile(y, 20)
-    else:
-        recorder = LossRecorder(interrupt_at_epoch=1 if "partial" in how else 2)
-    kw = dict(callbacks=[recorder], max_iter=10, batch_size=10)
-    with params(est, warm_start=how == "warm_start", **kw):
-        with pytest.raises(KeyboardInterrupt):
-            if "partial_fit" in how:
-                est.partial_fit(data, y)
-            else:
-                est.fit(data, y)
-    assert recorder.batches >= 1
-    assert_unchanged(est, snap)
-
-
-def test_interrupted_perceptron_leaves_estimator_as_before(fitted, monkeypatch):
-    """The perceptron has no callbacks: interrupt its epoch loop instead."""
-    from skmlp import _rule
-
-    est, snap = fitted["perc"]
-    calls = []
-
-    def interrupted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    real = _rule.run_epoch
-    monkeypatch.setattr(_rule, "run_epoch", interrupted)
-    for warm_start in (False, True):
-        calls.clear()
-        with params(est, warm_start=warm_start, tol=None):
-            with pytest.raises(KeyboardInterrupt):
-                est.fit(X, Y_CLASS)
-        assert_unchanged(est, snap)
-
-
-class PoisonWeights(keras.callbacks.Callback):
-    """Overflows a kernel after the epoch's last step: the epoch's loss, computed
-    before each step, is finite, but the network the fit would keep is not."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        kernel = self.model.layers[0].kernel
-        kernel.assign(np.full(kernel.shape, np.inf, dtype=kernel.dtype))
-
-
-@pytest.mark.parametrize("how", ["first_fit", "warm_start", "partial_fit"])
-@pytest.mark.parametrize("name", MLPS)
-def test_non_finite_weights_count_as_divergence(fitted, name, how):
-    if how == "first_fit":
-        est = FACTORIES[name]().set_params(callbacks=[PoisonWeights()])
-        before = dict(vars(est))
-        with pytest.raises(ValueError, match=DIVERGED.format(1)):
-            est.fit(X, target(name))
-        assert vars(est) == before
-        return
-    est, snap = fitted[name]
-    with params(est, callbacks=[PoisonWeights()], warm_start=how == "warm_start"):
-        with pytest.raises(ValueError, match=DIVERGED.format(1)):
-            if how == "partial_fit":
-                est.partial_fit(X, target(name))
-            else:
-                est.fit(X, target(name))
-    assert_unchanged(est, snap)
