@@ -138,7 +138,8 @@ def main(argv=None):
         f"- Python {platform.python_version()} on {platform.platform()}",
         f"- {versions()}",
         f"- Mode: **{'quick' if args.quick else 'full'}**, {ctx.reps} "
-        "repetition(s) per timing; contenders alternate within each repetition "
+        f"repetition(s) per timing ({ctx.cheap_reps} for sub-second fits); "
+        "contenders alternate within each repetition "
         "(order rotated) so machine noise hits them alike; medians.",
     ]
     report = render(reports, header)
