@@ -1,12 +1,14 @@
 """What "exactly as before" means: snapshots of a fitted estimator, and the
 small data and helpers of the tests that a failed call changes nothing
-(``test_bad_input``, ``test_bad_params``, ``test_divergence``)."""
+(``test_bad_input``, ``test_bad_params``, ``test_divergence``; their module
+fixtures ``fitted`` and ``fitted32`` are in ``conftest.py``)."""
 
 import copy
 from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
+import pytest
 from _estimators import FACTORIES, MLPS, keras_rows
 from numpy.testing import assert_array_equal
 
@@ -84,9 +86,15 @@ def assert_unchanged(est, snap, large=True):
     assert_same(out, {k: snap.outputs[k] for k in out})
 
 
+#: The warnings these modules' deliberately bad or diverging fits raise.
+WARNINGS = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"),
+]
+
+
 def fit_each():
-    """Each estimator fitted once, with its snapshot (a module fixture's
-    value)."""
+    """Each estimator fitted once, with its snapshot."""
     out = {}
     for name, make in FACTORIES.items():
         est = make().fit(X, target(name))

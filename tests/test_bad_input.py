@@ -17,6 +17,7 @@ import pytest
 from _estimators import ALL, FACTORIES, MLPS
 from _snapshots import (
     CLASSIFIERS,
+    WARNINGS,
     X_LARGE,
     X_SMALL,
     Y_CLASS,
@@ -25,7 +26,6 @@ from _snapshots import (
     X,
     assert_same,
     assert_unchanged,
-    fit_each,
     params,
     put,
     state,
@@ -35,16 +35,7 @@ from _snapshots import (
 from numpy.testing import assert_array_equal
 from sklearn.exceptions import NotFittedError
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
-    pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"),
-]
-
-
-@pytest.fixture(scope="module")
-def fitted():
-    """Each estimator fitted once, with its snapshot."""
-    return fit_each()
+pytestmark = WARNINGS
 
 
 def _x_strings():

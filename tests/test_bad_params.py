@@ -6,18 +6,16 @@ no-damage promise)."""
 
 import pytest
 from _estimators import ALL, FACTORIES
-from _snapshots import X, assert_unchanged, fit_each, params, target
+from _snapshots import (
+    WARNINGS,
+    X,
+    assert_unchanged,
+    params,
+    target,
+)
 from sklearn.utils._param_validation import InvalidParameterError
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
-]
-
-
-@pytest.fixture(scope="module")
-def fitted():
-    """Each estimator fitted once, with its snapshot."""
-    return fit_each()
+pytestmark = WARNINGS
 
 
 _MLP_PARAMS = {

@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 from _estimators import FACTORIES, MLPS
 from _snapshots import (
+    WARNINGS,
     X_SMALL,
     Y_CLASS,
     X,
     assert_unchanged,
-    fit_each,
-    fit_each_float32,
     params,
     target,
 )
@@ -22,22 +21,7 @@ from sklearn.exceptions import NotFittedError
 
 from skmlp._tf import keras  # TensorFlow through skmlp's quiet start-up
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
-    pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"),
-]
-
-
-@pytest.fixture(scope="module")
-def fitted():
-    """Each estimator fitted once, with its snapshot."""
-    return fit_each()
-
-
-@pytest.fixture(scope="module")
-def fitted32():
-    """The MLPs fitted on float32 X (a float32 network), with snapshots."""
-    return fit_each_float32()
+pytestmark = WARNINGS
 
 
 # --------------------------------------------------------------------------
