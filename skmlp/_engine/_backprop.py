@@ -119,10 +119,14 @@ class Backprop:
         parameters); ``blocks``: :meth:`blocks` (None: every product whole)."""
         kernels, biases = values[0::2], values[1::2]
         blocks = blocks or (1,) * len(kernels)
+        # The blocks' sizes, once for each number of blocks (every product
+        # of the batch cuts the same rows).
+        n = tf.shape(x)[0]
+        sizes = {q: row_sizes(n, q) for q in set(blocks) if q > 1}
         outputs = [x]
         layers = zip(kernels, biases, self.hidden + [self.output], blocks)
-        for kernel, bias, act, p in layers:
-            z = rows_matmul(outputs[-1], kernel, p)
+        for kernel, bias, act, q in layers:
+            z = rows_matmul(outputs[-1], kernel, q, sizes=sizes.get(q))
             outputs.append(act(tf.nn.bias_add(z, bias)))
         p = outputs[-1]
         total = tf.reduce_sum(w)
@@ -131,35 +135,45 @@ class Backprop:
         decay = alpha / total
         grads = [None] * len(values)
         for i in range(len(kernels) - 1, -1, -1):
-            grads[2 * i] = outer_matmul(outputs[i], delta, blocks[i])
+            q = blocks[i]
+            grads[2 * i] = outer_matmul(outputs[i], delta, q, sizes=sizes.get(q))
             if config.alpha:
                 grads[2 * i] += decay * kernels[i]
             grads[2 * i + 1] = tf.reduce_sum(delta, axis=0)
             if i:
-                delta = rows_matmul(delta, kernels[i], blocks[i], transpose_b=True)
+                delta = rows_matmul(
+                    delta, kernels[i], q, sizes=sizes.get(q), transpose_b=True
+                )
                 delta = self.derivatives[i - 1](outputs[i], delta)
         return loss, p, grads
 
 
-def _row_parts(t, p):
-    """``t`` cut into ``p`` blocks of rows (sizes differing by at most 1)."""
-    n = tf.shape(t)[0]
-    sizes = n // p + tf.cast(tf.range(p) < n % p, n.dtype)
+def row_sizes(n, p):
+    """The sizes of ``p`` blocks of ``n`` rows (differing by at most 1)."""
+    return n // p + tf.cast(tf.range(p) < n % p, n.dtype)
+
+
+def _row_parts(t, p, sizes):
+    if sizes is None:
+        sizes = row_sizes(tf.shape(t)[0], p)
     return tf.split(t, sizes, axis=0, num=p)
 
 
-def rows_matmul(a, b, p=1, *, transpose_b=False):
+def rows_matmul(a, b, p=1, *, sizes=None, transpose_b=False):
     """``a @ b`` (``b`` transposed with ``transpose_b``), as ``p`` products
-    of blocks of ``a``'s rows (the same numbers, row by row)."""
+    of blocks of ``a``'s rows (the same numbers, row by row); ``sizes``: the
+    blocks' :func:`row_sizes`, if already computed."""
     if p == 1:
         return tf.matmul(a, b, transpose_b=transpose_b)
-    parts = _row_parts(a, p)
+    parts = _row_parts(a, p, sizes)
     return tf.concat([tf.matmul(x, b, transpose_b=transpose_b) for x in parts], 0)
 
 
-def outer_matmul(a, b, p=1):
+def outer_matmul(a, b, p=1, *, sizes=None):
     """``a.T @ b``, as the sum of the products of ``p`` blocks of rows."""
     if p == 1:
         return tf.matmul(a, b, transpose_a=True)
-    pairs = zip(_row_parts(a, p), _row_parts(b, p), strict=True)
+    if sizes is None:
+        sizes = row_sizes(tf.shape(a)[0], p)
+    pairs = zip(_row_parts(a, p, sizes), _row_parts(b, p, sizes), strict=True)
     return tf.add_n([tf.matmul(x, y, transpose_a=True) for x, y in pairs])

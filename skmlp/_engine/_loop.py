@@ -202,7 +202,7 @@ class Trainer:
     def _function(self, name, n_outputs, *variant):
         """The compiled ``name`` function for ``n_outputs`` targets;
         ``variant`` holds what its graph is specialised on (see
-        :meth:`_epochs`)."""
+        :meth:`_variant`)."""
         key = (name, n_outputs, *variant)
         if key not in self._compiled:
             y = tf.TensorSpec([None, n_outputs], self.dtype)
@@ -258,13 +258,12 @@ class Trainer:
         """What the epoch graphs are specialised on: whether they shuffle,
         whether an epoch is one batch, and the blocks of rows."""
         one_batch = data.n <= self.config.batch_size
-        return bool(self.config.shuffle), one_batch, self._blocks(data.n)
+        rows = min(data.n, self.config.batch_size)  # a batch's
+        return bool(self.config.shuffle), one_batch, self._blocks(rows)
 
-    def _blocks(self, n):
-        """The built-in stack's blocks of rows at batches from ``n`` rows."""
-        if self.backprop is None:
-            return None
-        return self.backprop.blocks(min(n, self.config.batch_size))
+    def _blocks(self, rows):
+        """The built-in stack's blocks of rows at ``rows`` rows a batch."""
+        return self.backprop.blocks(rows) if self.backprop is not None else None
 
     def run_epochs(self, data, first_epoch, n_epochs, state, samples_seen):
         """Up to ``n_epochs`` epochs in one compiled call (see
@@ -311,7 +310,7 @@ class Trainer:
         function of ``flat``; a custom model's writes ``flat`` into its
         variables first, for a tape to differentiate the model's call.
         ``n_rows``: the rows of ``X`` (the blocks of its products)."""
-        blocks = self.backprop.blocks(n_rows) if self.backprop is not None else None
+        blocks = self._blocks(n_rows)
         key = ("lbfgs", n_outputs, blocks)
         if key not in self._compiled:
             variables = self.lbfgs_parameters()
@@ -400,7 +399,8 @@ class Trainer:
             loss, stats, finite = function(data.X, data.Y, data.W, ints)
             metric = _losses.metric_from_stats(config.kind, stats.numpy())
             return float(loss), metric, bool(finite)
-        step = self._batch_step(data.n_outputs, self._blocks(data.n))
+        _, _, blocks = self._variant(data)
+        step = self._batch_step(data.n_outputs, blocks)
         # Summed in the network's dtype, as the compiled epoch sums: both
         # paths report the same loss, bit for bit.
         real = self.dtype.as_numpy_dtype
