@@ -20,6 +20,7 @@ DOCS = ROOT / "docs"
 PAGES = sorted(
     [
         ROOT / "README.md",
+        DOCS / "index.rst",
         DOCS / "getting_started.rst",
         *(DOCS / "user_guide").glob("*.rst"),
         *(DOCS / "migration").glob("*.rst"),
