@@ -129,7 +129,7 @@ def hold_out(est, X, Y, sw, spec, rng):
             "The validation set is too small. Increase 'validation_fraction' "
             "or the size of your dataset."
         )
-    X_tr, X_val = _source.split(X, train, held_out)
+    X_tr, X_val = _source.split(X, train, held_out, spec.dtype)
     return X_tr, Y_tr, sw_tr, (np.asarray(X_val, dtype=spec.dtype), Y_val, sw_val)
 
 
