@@ -326,3 +326,14 @@ def test_balanced_class_weight_in_partial_fit_is_refused_as_sgd_refuses_it(name)
     est.set_params(class_weight=dict(zip(range(3), weights)))
     est.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
     assert est.classes_.tolist() == [0, 1, 2]
+
+
+def test_an_early_stopping_split_with_no_positive_weight_is_refused():
+    # One positive weight: one part of the split has none (0/0 losses or
+    # scores otherwise).
+    w = np.zeros(len(Y_IRIS))
+    w[7] = 1.0
+    est = MLPKerasRegressor(hidden_layer_sizes=(4,), max_iter=3, early_stopping=True)
+    msg = r"Every sample of the (training|validation) part of the early-stopping"
+    with pytest.raises(ValueError, match=msg):
+        est.fit(X_IRIS, X_IRIS[:, 0], sample_weight=w)
