@@ -108,10 +108,13 @@ def check_sample_weight(sample_weight, n_samples):
     """
     if sample_weight is None:
         return np.ones(n_samples)
-    if sp.issparse(sample_weight) or np.iscomplexobj(sample_weight):
+    if not sp.issparse(sample_weight):
+        sample_weight = np.asarray(sample_weight)
+    if sp.issparse(sample_weight) or sample_weight.dtype.kind == "c":
         raise ValueError(
             "sample_weight must be a dense 1-D array of real numbers, one per "
-            f"sample; got a {type(sample_weight).__name__}."
+            f"sample; got a {type(sample_weight).__name__} of "
+            f"{sample_weight.dtype}."
         )
     try:
         sw = np.array(sample_weight, dtype=np.float64)
