@@ -420,6 +420,23 @@ CASES = [
         ("clf",),
     ),
     Case(
+        "partial_fit_after_set_params_hidden_layer_sizes",
+        with_params(lambda e, y: e.partial_fit(X, y), hidden_layer_sizes=(8, 8)),
+        ValueError,
+        r"partial_fit continues the fitted network, built with "
+        r"hidden_layer_sizes=\(8,\), but the estimator now has "
+        r"hidden_layer_sizes=\(8, 8\)",
+        MLPS,
+    ),
+    Case(
+        "partial_fit_after_set_params_activation",
+        with_params(lambda e, y: e.partial_fit(X, y), activation="tanh"),
+        ValueError,
+        r"built with activation='relu', but the estimator now has "
+        r"activation='tanh'\. Set it back with set_params\(activation='relu'\)",
+        MLPS,
+    ),
+    Case(
         "warm_start_unseen_label",
         with_params(lambda e, y: e.fit(X, Y_UNSEEN), warm_start=True),
         ValueError,

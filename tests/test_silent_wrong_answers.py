@@ -145,6 +145,21 @@ def _scores(est):
     return est.predict_proba(X_IRIS)
 
 
+def test_a_bad_class_weight_leaves_a_fitted_keras_classifier_as_it_was():
+    est = keras_clf().fit(X_IRIS, Y_IRIS)
+    before = est.predict_proba(X_IRIS), est.model_.get_weights(), dict(vars(est))
+    est.set_params(class_weight={1: -1.0})
+    with pytest.raises(ValueError, match="class_weight has invalid weights"):
+        est.fit(X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match="class_weight has invalid weights"):
+        est.partial_fit(X_IRIS, Y_IRIS)
+    assert_array_equal(est.predict_proba(X_IRIS), before[0])
+    for u, v in zip(est.model_.get_weights(), before[1], strict=True):
+        assert_array_equal(u, v)
+    assert vars(est).keys() == before[2].keys()
+    assert all(vars(est)[k] is v for k, v in before[2].items() if k != "class_weight")
+
+
 @pytest.mark.parametrize("name", ["MLPKerasClassifier", "StepPerceptron"])
 def test_a_zero_class_weight_leaves_the_class_out_as_in_scikit_learn(name):
     # Zero is allowed, as scikit-learn allows it: the class's samples weigh 0.
