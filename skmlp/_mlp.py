@@ -11,12 +11,17 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from ._mlp_base import NUMPY_PREDICT_MAX_ROWS, _BaseMLPKeras
 from ._mlp_docs import document
-from ._targets import TargetSpec, encode_classification_targets, sample_weights
+from ._targets import (
+    TargetSpec,
+    check_partial_fit_class_weight,
+    classification_target_type,
+    encode_classification_targets,
+    sample_weights,
+)
 
 __all__ = ["NUMPY_PREDICT_MAX_ROWS", "MLPKerasClassifier", "MLPKerasRegressor"]
 
@@ -47,7 +52,9 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
     {parameters}
     class_weight : dict, "balanced" or None, default=None
         Weights keyed by the original class labels, multiplying each sample's
-        loss; "balanced" uses ``n_samples / (n_classes * np.bincount(y))``.
+        loss (finite numbers >= 0; 0 ignores a class); "balanced" uses
+        ``n_samples / (n_classes * np.bincount(y))``. It is not available in
+        ``partial_fit``, which sees one chunk at a time (pass a dict there).
 
     Attributes
     ----------
@@ -154,9 +161,9 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
         return tags
 
     def _encode_targets(self, y, sample_weight, X, classes, reuse, dtype):
+        multilabel = classification_target_type(y) == "multilabel-indicator"
         if classes is None and reuse:
             classes = self.classes_
-            multilabel = type_of_target(y) == "multilabel-indicator"
             if self.warm_start and not multilabel:
                 seen = np.unique(np.ravel(y))
                 if set(seen.tolist()) != set(self.classes_.tolist()):
@@ -231,11 +238,12 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
         self : MLPKerasClassifier
             The updated estimator.
         """
+        check_partial_fit_class_weight(self.class_weight)
         fitted = hasattr(self, "classes_")
         if (
             not fitted
             and classes is None
-            and type_of_target(y) != "multilabel-indicator"
+            and classification_target_type(y) != "multilabel-indicator"
         ):
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: "

@@ -246,6 +246,8 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         self, X, y, sample_weight, validation_data, classes, incremental, reuse
     ):
         hidden = self._hidden_sizes()
+        if reuse and incremental:
+            self._check_same_network()
         dtype = self._dtype if reuse else None
         X, y = validate_X(self, X, y, reset=not reuse, stream=True, dtype=dtype)
         dtype = _dtype_name(X.dtype)
@@ -317,6 +319,8 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
                     "before this fit."
                 )
             self._commit(trainer, config, spec, attrs, state, outcome, reuse)
+            if undo is None:  # a new network: what a copy rebuilds it from
+                self._fitted_params = self._network_params()
         except BaseException:
             _engine.detach_callbacks(self.callbacks or [])
             if undo is not None:  # partial_fit trained the live model in place
@@ -366,6 +370,7 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         from . import _engine
 
         prev = self.__dict__ if reuse else {}
+        self.__dict__.pop("_optimizer_state", None)  # an unpickled one's: spent
         config = trainer.config
         self._trainer, self._config, self._spec = trainer, config, spec
         self._dtype = config.dtype
@@ -445,10 +450,15 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
     def __getstate__(self):
         # A copy: BaseEstimator returns the instance's own __dict__, which
         # pickling must not change (the live model stays with the estimator).
-        if self.__dict__.get("_trainer") is not None:
+        trainer = self.__dict__.get("_trainer")
+        if trainer is not None:
             self._current_weights()
         state = dict(super().__getstate__())
         state.pop("_trainer", None)
+        if trainer is not None and self._config.stochastic:
+            # As scikit-learn pickles its optimizer: partial_fit on a copy
+            # continues as on the original (restored by _live_trainer).
+            state["_optimizer_state"] = trainer.training_state()[1]
         # Plain data only (skops trusts it): the configuration and the
         # target description as a dict and a tuple.
         if "_config" in state:

@@ -129,7 +129,14 @@ def hold_out(est, X, Y, sw, spec, rng):
             "The validation set is too small. Increase 'validation_fraction' "
             "or the size of your dataset."
         )
-    X_tr, X_val = _source.split(X, train, held_out)
+    for part, weights in (("training", sw_tr), ("validation", sw_val)):
+        if not weights.any():
+            raise ValueError(
+                f"Every sample of the {part} part of the early-stopping split "
+                "has weight 0 (sample_weight x class_weight); give more samples "
+                "a positive weight, or pass validation_data."
+            )
+    X_tr, X_val = _source.split(X, train, held_out, spec.dtype)
     return X_tr, Y_tr, sw_tr, (np.asarray(X_val, dtype=spec.dtype), Y_val, sw_val)
 
 

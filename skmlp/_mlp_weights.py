@@ -5,7 +5,9 @@ trainer's Keras model.
 them writes into the model); ``model_`` hands the model out, after which the
 weights are read from it, so whatever was done through it (``set_weights``,
 ``load_weights``, ``fit``) is what ``predict``, ``coefs_`` and pickles see.
-An unpickled estimator rebuilds its trainer from the weights on first need.
+An unpickled estimator (or a copy) rebuilds its trainer from the weights on
+first need, with the parameters of the fit that built the network
+(``_fitted_params``): ``set_params`` after fit changes only the next fit.
 """
 
 import threading
@@ -17,9 +19,58 @@ from sklearn.exceptions import NotFittedError
 _BUILD_LOCK = threading.RLock()
 
 
+#: Parameters that say how to train, not what network to build: a rebuilt
+#: network does not need their fitted values (nor a pickle a second copy).
+_TRAINING_ONLY = ("callbacks", "distribution")
+
+
 class LiveNetwork:
     """Mixin of :class:`~skmlp._mlp_base._BaseMLPKeras`: its weights,
     ``model_`` and the trainer behind them."""
+
+    def _network_params(self):
+        """The parameters a network is built from (every one but those that
+        only say how to train: a custom ``_build_model`` may read any)."""
+        params = self.get_params(deep=False)
+        return {k: v for k, v in params.items() if k not in _TRAINING_ONLY}
+
+    def _as_fitted(self):
+        """The estimator as the fit that built its network saw it: a shallow
+        stand-in with the fitted parameters (self if none were recorded)."""
+        fitted = self.__dict__.get("_fitted_params")
+        if not fitted:
+            return self
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin.__dict__.update(fitted)
+        return twin
+
+    def _check_same_network(self):
+        """partial_fit continues the fitted network: refuse it if
+        ``hidden_layer_sizes`` or ``activation`` were changed since."""
+        from ._forward import keras_activation
+
+        fitted = self._as_fitted()
+        changed = [
+            name
+            for name, same in (
+                ("hidden_layer_sizes", fitted._hidden_sizes() == self._hidden_sizes()),
+                (
+                    "activation",
+                    keras_activation(fitted.activation)
+                    == keras_activation(self.activation),
+                ),
+            )
+            if not same
+        ]
+        if changed:
+            was = ", ".join(f"{k}={getattr(fitted, k)!r}" for k in changed)
+            now = ", ".join(f"{k}={getattr(self, k)!r}" for k in changed)
+            raise ValueError(
+                f"partial_fit continues the fitted network, built with {was}, "
+                f"but the estimator now has {now}. Set it back with "
+                f"set_params({was}), or call fit to train a new network."
+            )
 
     def _current_weights(self):
         """The weights, read from the live model when the user holds it
@@ -137,10 +188,17 @@ class LiveNetwork:
                 if self.__dict__.get("_trainer") is None:
                     from . import _engine
 
-                    trainer = self._new_trainer(
+                    # Built as fitted, whatever set_params did since.
+                    trainer = self._as_fitted()._new_trainer(
                         self._config, self.n_features_in_, self._spec, seed=0
                     )
-                    trainer.set_weights(self._weights)
+                    optimizer = self.__dict__.pop("_optimizer_state", None)
+                    if optimizer is None or len(optimizer) != len(
+                        trainer.optimizer.variables
+                    ):  # none pickled (lbfgs), or another Keras's: fresh
+                        trainer.set_weights(self._weights)
+                    else:  # the pickled optimizer: partial_fit continues it
+                        trainer.restore((self._weights, optimizer))
                     _engine.POOL.hold(trainer, self)
                     self._trainer = trainer
         return self._trainer

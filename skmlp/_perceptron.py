@@ -7,7 +7,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     check_is_fitted,
     check_random_state,
@@ -16,7 +15,12 @@ from sklearn.utils.validation import (
 )
 
 from ._base import check_pickled_version, fit_transaction, pickled_state
-from ._targets import encode_classification_targets, sample_weights
+from ._targets import (
+    check_partial_fit_class_weight,
+    classification_target_type,
+    encode_classification_targets,
+    sample_weights,
+)
 
 
 def _rule():
@@ -241,18 +245,16 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         self : StepPerceptron
             The updated estimator.
         """
+        check_partial_fit_class_weight(self.class_weight)
         first = not hasattr(self, "classes_")
-        if first and classes is None and type_of_target(y) != "multilabel-indicator":
+        if (
+            first
+            and classes is None
+            and classification_target_type(y) != "multilabel-indicator"
+        ):
             raise ValueError(
                 "classes must be passed on the first call to partial_fit: "
                 "partial_fit(X, y, classes=np.unique(y_all))."
-            )
-        if isinstance(self.class_weight, str):  # "balanced"
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit, which "
-                "sees one chunk at a time; pass class_weight=dict(zip(classes, "
-                "compute_class_weight('balanced', classes=classes, y=y_all))) "
-                "instead."
             )
         with fit_transaction(self):
             self._fit(X, y, sample_weight, classes, partial=True, reuse=not first)
@@ -305,7 +307,8 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         return exhausted
 
     def _check_warm_start_labels(self, y):
-        if self._kind == "multilabel" or type_of_target(y) == "multilabel-indicator":
+        multilabel = classification_target_type(y) == "multilabel-indicator"
+        if self._kind == "multilabel" or multilabel:
             return  # the number of labels is checked with the target kind
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:

@@ -183,11 +183,12 @@ def validate(estimator, rows, y, reset, dtype=np.float32):
     return y
 
 
-def split(X, train, held_out):
+def split(X, train, held_out, dtype):
     """``X[train]``, ``X[held_out]``; of streamed rows, only the held-out
-    ones are loaded."""
+    ones are loaded, in ``dtype`` (the training's: read in another, a float64
+    file's rows would be rounded)."""
     if isinstance(X, FileRows):
-        return X.take(train), X.read(held_out)
+        return X.take(train), X.read(held_out, dtype=dtype)
     return X[train], X[held_out]
 
 

@@ -17,7 +17,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     check_random_state,
     validate_data,
@@ -25,6 +24,7 @@ from sklearn.utils.validation import (
 
 from . import _routing
 from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._targets import check_sample_weight
 
 _BATCH = [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None]
 _SEED_MAX = np.iinfo(np.int32).max
@@ -169,9 +169,7 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
     def _sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
             return None
-        return _check_sample_weight(
-            sample_weight, X, dtype=np.float32, ensure_non_negative=True
-        )
+        return check_sample_weight(sample_weight, X.shape[0]).astype(np.float32)
 
     # -- fit ---------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from ._targets import indicator_matrix
+
 _CATEGORICAL_CE = {"categorical_crossentropy", "cce", "CategoricalCrossentropy"}
 
 
@@ -118,7 +120,7 @@ class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
             "binary": ordinal,
             "multiclass": ordinal,
             "multiclass-multioutput": FunctionTransformer(),
-            "multilabel-indicator": FunctionTransformer(),
+            "multilabel-indicator": FunctionTransformer(indicator_matrix),
         }
         if is_categorical_crossentropy(self.loss):
             encoders["multiclass"] = make_pipeline(
@@ -134,6 +136,8 @@ class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
                 "a transformer for this kind of target."
             )
         self._final_encoder = encoders[target_type].fit(y)
+        if target_type == "multilabel-indicator":  # 0/1, as the MLPs read it
+            y = indicator_matrix(y)
         if (
             target_type == "multilabel-indicator"
             and y.min() == 0

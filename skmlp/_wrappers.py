@@ -9,7 +9,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import fit_transaction
-from ._targets import sample_weights
+from ._targets import check_partial_fit_class_weight, sample_weights
 from ._wrapper_base import BaseWrapper
 from ._wrapper_encoders import ClassifierLabelEncoder, RegressorTargetEncoder
 
@@ -97,8 +97,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         """A scikit-learn classifier around your own Keras model (scikeras's API).
 {parameters}
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes ``{label: weight}``, multiplied into
-        ``sample_weight``.
+        Weights of the classes ``{label: weight}`` (finite numbers >= 0),
+        multiplied into ``sample_weight``; not available in ``partial_fit``
+        as "balanced".
 {attributes}
     classes_ : ndarray of shape (n_classes,)
         The class labels.
@@ -240,6 +241,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         self : object
             The estimator.
         """
+        check_partial_fit_class_weight(self.class_weight)
         with fit_transaction(self):
             if classes is not None and not self.initialized_:
                 self.classes_ = np.unique(np.asarray(classes))

@@ -258,37 +258,37 @@ CASES = [
         "sw_nan",
         lambda e, y: e.fit(X, y, sample_weight=put(ONES, np.nan)),
         ValueError,
-        "Input sample_weight contains NaN",
+        r"sample_weight contains NaN \(at sample 0\)",
     ),
     Case(
         "sw_inf",
         lambda e, y: e.fit(X, y, sample_weight=put(ONES, np.inf)),
         ValueError,
-        "Input sample_weight contains infinity",
+        r"sample_weight contains infinity \(at sample 0\)",
     ),
     Case(
         "sw_negative",
         lambda e, y: e.fit(X, y, sample_weight=put(ONES, -1.0, 3)),
         ValueError,
-        "Negative values in data passed to `sample_weight`",
+        r"sample_weight contains negative values \(-1.0 at sample 3\)",
     ),
     Case(
         "sw_all_zero",
         lambda e, y: e.fit(X, y, sample_weight=0 * ONES),
         ValueError,
-        "Sample weights must contain at least one non-zero number",
+        "Every sample_weight is zero",
     ),
     Case(
         "sw_too_short",
         lambda e, y: e.fit(X, y, sample_weight=ONES[:-1]),
         ValueError,
-        r"sample_weight.shape == \(29,\), expected \(30,\)",
+        r"sample_weight has shape \(29,\) but X has 30 samples",
     ),
     Case(
         "sw_2d",
         lambda e, y: e.fit(X, y, sample_weight=np.ones((30, 2))),
         ValueError,
-        "Sample weights must be 1D array or scalar, got 2D array",
+        r"sample_weight has shape \(30, 2\) but X has 30 samples",
     ),
     Case(
         "sw_strings",
@@ -300,7 +300,7 @@ CASES = [
         "sw_partial_fit_negative",
         lambda e, y: e.partial_fit(X, y, sample_weight=put(ONES, -2.0, 8)),
         ValueError,
-        "Negative values in data passed to `sample_weight`",
+        r"sample_weight contains negative values \(-2.0 at sample 8\)",
     ),
     Case(
         "class_weight_unknown_key",
@@ -314,6 +314,94 @@ CASES = [
         with_params(lambda e, y: e.fit(X, y), class_weight={"0": 1.0}),
         ValueError,
         r"class_weight has keys \['0'\] that are not class labels",
+        CLASSIFIERS,
+    ),
+    Case(
+        "class_weight_negative",
+        with_params(lambda e, y: e.fit(X, y), class_weight={0: -1.0}),
+        ValueError,
+        r"class_weight has invalid weights \{0: -1.0\}: every weight must be a "
+        "finite number >= 0",
+        CLASSIFIERS,
+    ),
+    Case(
+        "class_weight_nan",
+        with_params(lambda e, y: e.fit(X, y), class_weight={1: np.nan}),
+        ValueError,
+        r"class_weight has invalid weights \{1: nan\}",
+        CLASSIFIERS,
+    ),
+    Case(
+        "class_weight_inf",
+        with_params(lambda e, y: e.fit(X, y), class_weight={2: np.inf}),
+        ValueError,
+        r"class_weight has invalid weights \{2: inf\}",
+        CLASSIFIERS,
+    ),
+    Case(
+        "class_weight_not_a_number",
+        with_params(lambda e, y: e.fit(X, y), class_weight={2: "3"}),
+        ValueError,
+        r"class_weight has invalid weights \{2: '3'\}",
+        CLASSIFIERS,
+    ),
+    Case(  # zero for some classes is allowed; for every class, nothing is left
+        "class_weight_all_zero",
+        with_params(lambda e, y: e.fit(X, y), class_weight={0: 0, 1: 0, 2: 0}),
+        ValueError,
+        "Every sample's weight is zero once class_weight is applied",
+        CLASSIFIERS,
+    ),
+    Case(
+        "class_weight_zero_where_sample_weight_is_not",
+        with_params(
+            lambda e, y: e.fit(X, y, sample_weight=(y == 0).astype(float)),
+            class_weight={0: 0.0},
+        ),
+        ValueError,
+        "Every sample's weight is zero once class_weight is applied",
+        CLASSIFIERS,
+    ),
+    Case(
+        "partial_fit_class_weight_balanced",
+        with_params(
+            lambda e, y: e.partial_fit(X, y, classes=[0, 1, 2]),
+            class_weight="balanced",
+        ),
+        ValueError,
+        r"class_weight 'balanced' is not supported for partial_fit\. In order to "
+        r"use 'balanced' weights, use compute_class_weight\('balanced', "
+        r"classes=classes, y=y\)",
+        CLASSIFIERS,
+    ),
+    # -- class targets of more than one column ----------------------------------
+    Case(
+        "y_two_label_columns",
+        lambda e, y: e.fit(X, np.column_stack([y, y])),
+        ValueError,
+        "Multioutput target data is not supported with label binarization",
+        CLASSIFIERS,
+    ),
+    Case(
+        "y_two_string_columns_partial_fit",
+        lambda e, y: e.partial_fit(X, np.column_stack([y, y]).astype(str)),
+        ValueError,
+        "Multioutput target data is not supported with label binarization",
+        CLASSIFIERS,
+    ),
+    Case(
+        "y_two_label_columns_warm_start",
+        with_params(lambda e, y: e.fit(X, np.column_stack([y, y])), warm_start=True),
+        ValueError,
+        "Multioutput target data is not supported with label binarization",
+        CLASSIFIERS,
+    ),
+    Case(
+        "y_indicator_of_two_nonzero_values",
+        lambda e, y: e.fit(X, 2 * Y_INDICATOR - 1),
+        ValueError,
+        r"label indicator matrix of the values \[-1, 1\]; it must hold 0 for an "
+        r"absent label.*\(y == 1\)\.astype\(int\)",
         CLASSIFIERS,
     ),
     # -- continuing training ------------------------------------------------
@@ -330,6 +418,23 @@ CASES = [
         ValueError,
         r"classes=\[0, 1, 2, 3\] differs from the classes",
         ("clf",),
+    ),
+    Case(
+        "partial_fit_after_set_params_hidden_layer_sizes",
+        with_params(lambda e, y: e.partial_fit(X, y), hidden_layer_sizes=(8, 8)),
+        ValueError,
+        r"partial_fit continues the fitted network, built with "
+        r"hidden_layer_sizes=\(8,\), but the estimator now has "
+        r"hidden_layer_sizes=\(8, 8\)",
+        MLPS,
+    ),
+    Case(
+        "partial_fit_after_set_params_activation",
+        with_params(lambda e, y: e.partial_fit(X, y), activation="tanh"),
+        ValueError,
+        r"built with activation='relu', but the estimator now has "
+        r"activation='tanh'\. Set it back with set_params\(activation='relu'\)",
+        MLPS,
     ),
     Case(
         "warm_start_unseen_label",

@@ -565,7 +565,7 @@ BAD_CALLS = {
     "lengths": (lambda c: c.fit(_X, _y[:3]), "inconsistent numbers of samples"),
     "negative-weight": (
         lambda c: c.fit(_X, _y, sample_weight=[1, -1, 1, 1]),
-        "Negative values .*sample_weight",
+        "sample_weight contains negative values",
     ),
     "nan-weight": (
         lambda c: c.fit(_X, _y, sample_weight=[1, np.nan, 1, 1]),
@@ -573,11 +573,11 @@ BAD_CALLS = {
     ),
     "zero-weights": (
         lambda c: c.fit(_X, _y, sample_weight=np.zeros(4)),
-        "at least one non-zero",
+        "Every sample_weight is zero",
     ),
     "weight-length": (
         lambda c: c.fit(_X, _y, sample_weight=[1, 1]),
-        r"sample_weight.shape == \(2,\), expected \(4,\)",
+        r"sample_weight has shape \(2,\) but X has 4 samples",
     ),
     "class-weight-keys": (
         lambda c: c.set_params(class_weight={0: 1, 5: 2}).fit(_X, _y),
@@ -605,7 +605,7 @@ BAD_CALLS = {
     ),
     "partial-fit-balanced": (
         lambda c: c.set_params(class_weight="balanced").partial_fit(_X, _y),
-        "class_weight='balanced' is not supported by partial_fit",
+        "class_weight 'balanced' is not supported for partial_fit",
     ),
     "warm-start-new-label": (
         lambda c: c.set_params(warm_start=True).fit(_X, [0, 1, 2, 3]),

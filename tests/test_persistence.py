@@ -57,8 +57,11 @@ def assert_same_outputs(a, b, data):
 
 
 def fitted_state(est):
-    """The fitted attributes (public and private), the live model excluded."""
-    return {k: v for k, v in vars(est).items() if k != "_trainer"}
+    """The fitted attributes (public and private), the live model excluded
+    (and the pickled optimizer state, which an unpickled estimator holds
+    until it rebuilds its model)."""
+    skip = ("_trainer", "_optimizer_state")
+    return {k: v for k, v in vars(est).items() if k not in skip}
 
 
 def assert_same(a, b, path="estimator"):
