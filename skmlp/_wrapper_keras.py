@@ -268,8 +268,9 @@ def _n_rows(x):
 
 def fit_model(model, X, Y, sw, fit_args, shuffle_seed):
     """``model.fit`` with Keras's semantics; with a ``shuffle_seed``, the
-    batches come from a tf.data pipeline shuffled by that seed (no global
-    seed), and ``validation_split`` holds out the last rows as Keras does."""
+    batches come from a tf.data pipeline shuffled by that seed alone (see
+    ``_shuffled_epochs``: no global seed is read or set), and
+    ``validation_split`` holds out the last rows as Keras does."""
     args = dict(fit_args)
     if not (args.get("shuffle", True) and shuffle_seed is not None):
         return model.fit(x=X, y=Y, sample_weight=sw, **args)
@@ -295,12 +296,48 @@ def fit_model(model, X, Y, sw, fit_args, shuffle_seed):
     args["shuffle"] = False  # the pipeline shuffles; Keras warns otherwise
     batch_size = args.pop("batch_size", None) or 32
     data = (_tuples(X), _tuples(Y)) + (() if sw is None else (sw,))
-    ds = (
-        tf.data.Dataset.from_tensor_slices(data)
-        .shuffle(n, seed=int(shuffle_seed), reshuffle_each_iteration=True)
-        .batch(batch_size)
-    )
+    first = args.get("initial_epoch", 0)
+    ds = _shuffled_epochs(data, n, batch_size, int(shuffle_seed), first, args["epochs"])
+    # One pass over the dataset holds every epoch: Keras keeps its iterator
+    # from epoch to epoch when it knows the steps of one.
+    args.setdefault("steps_per_epoch", math.ceil(n / batch_size))
     return model.fit(ds, **args)
+
+
+def _shuffled_epochs(data, n, batch_size, seed, first_epoch, epochs):
+    """The batches of epochs ``first_epoch .. epochs - 1``, epoch ``e`` in the
+    order of ``stateless_shuffle`` seeded ``[seed, e]``.
+
+    Stateless: the order depends on ``seed`` and the epoch alone. tf.data's
+    ``shuffle(seed=...)`` combines its seed with TensorFlow's global seed, so
+    a ``tf.random.set_seed`` or ``keras.utils.set_random_seed`` made by the
+    user would change the fit.
+    """
+    data = tf.nest.map_structure(
+        lambda t: t if isinstance(t, tf.SparseTensor) else tf.convert_to_tensor(t),
+        data,
+    )
+
+    def epoch(e):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), e])
+        )
+        rows = tf.nest.map_structure(lambda t: _permute_rows(t, order), data)
+        return tf.data.Dataset.from_tensor_slices(rows).batch(batch_size)
+
+    return tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch)
+
+
+def _permute_rows(t, order):
+    """Rows ``order`` of a dense or sparse tensor."""
+    if not isinstance(t, tf.SparseTensor):
+        return tf.gather(t, order)
+    # Row i of the result is row order[i]: renumber each entry's row by the
+    # inverse permutation, then sort the entries back into row order.
+    inverse = tf.math.invert_permutation(order)
+    rows = tf.gather(inverse, t.indices[:, 0])[:, None]
+    indices = tf.concat([rows, t.indices[:, 1:]], axis=1)
+    return tf.sparse.reorder(tf.SparseTensor(indices, t.values, t.dense_shape))
 
 
 # -- predicting -----------------------------------------------------------------
