@@ -19,7 +19,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from . import _forward, _source
-from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._base import (
+    check_pickled_version,
+    fit_transaction,
+    pickled_state,
+    restore_record,
+    saved_versions,
+)
 from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
 from ._mlp_data import (
     NUMPY_PREDICT_MAX_ROWS,
@@ -458,10 +464,13 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         return pickled_state(state)
 
     def __setstate__(self, state):
+        versions = saved_versions(state)
         state = check_pickled_version(self, state)
         if "_config" in state:
-            state["_config"] = TrainConfig(**state["_config"])
-            state["_spec"] = TargetSpec(*state["_spec"])
+            state["_config"] = restore_record(
+                TrainConfig, state["_config"], self, versions
+            )
+            state["_spec"] = restore_record(TargetSpec, state["_spec"], self, versions)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
