@@ -9,15 +9,19 @@ TensorFlow.
 
 import contextlib
 import functools
-import io
 import math
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _routing
 from ._tf import keras, tf
+from ._wrapper_saving import (  # noqa: F401 (BaseWrapper's persistence)
+    model_bytes,
+    model_from_bytes,
+    restore_models,
+    save_models,
+)
 
 #: Rows of one compiled forward call in ``predict`` (``predict__batch_size``
 #: sets another).
@@ -375,25 +379,3 @@ class Forward:
 def predict_loop(model, X, pred_args):
     """Keras's own ``model.predict`` (for sparse X and predict callbacks)."""
     return model.predict(x=X, **pred_args)
-
-
-# -- pickling -------------------------------------------------------------------
-
-
-def model_bytes(model):
-    """The model, its weights and its optimizer state as a .keras zip."""
-    from keras.src.saving import saving_lib  # the only file-object API
-
-    buf = io.BytesIO()
-    saving_lib.save_model(model, buf)
-    return buf.getvalue()
-
-
-def model_from_bytes(data):
-    from keras.src.saving import saving_lib
-
-    with warnings.catch_warnings():
-        # An optimizer that never stepped has fewer variables than the one
-        # compile builds; Keras warns that it skips loading them.
-        warnings.filterwarnings("ignore", message="Skipping variable loading")
-        return saving_lib.load_model(io.BytesIO(data), safe_mode=False)
