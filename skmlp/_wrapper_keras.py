@@ -2,9 +2,9 @@
 
 Building the user's model (seeded without global state), compiling it from
 the routed parameters, training with Keras's own ``Model.fit``, the compiled
-forward pass behind ``predict``, and the model's serialised bytes for pickling.
-Imported by ``_wrappers`` on first use, so ``import skmlp`` stays free of
-TensorFlow.
+forward pass behind ``predict``; the model's .keras bytes for pickling are
+``_wrapper_saving``'s (re-exported here for ``BaseWrapper``). Imported by
+``_wrappers`` on first use, so ``import skmlp`` stays free of TensorFlow.
 """
 
 import contextlib
@@ -16,12 +16,7 @@ import scipy.sparse as sp
 
 from . import _routing
 from ._tf import keras, tf
-from ._wrapper_saving import (  # noqa: F401 (BaseWrapper's persistence)
-    model_bytes,
-    model_from_bytes,
-    restore_models,
-    save_models,
-)
+from ._wrapper_saving import restore_models, save_models  # noqa: F401 (re-export)
 
 #: Rows of one compiled forward call in ``predict`` (``predict__batch_size``
 #: sets another).
