@@ -18,6 +18,7 @@ from ._mlp_docs import document
 from ._targets import (
     TargetSpec,
     check_partial_fit_class_weight,
+    check_same_classes,
     classification_target_type,
     encode_classification_targets,
     sample_weights,
@@ -249,15 +250,8 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
                 "classes must be passed on the first call to partial_fit: "
                 "partial_fit(X, y, classes=np.unique(y_all))."
             )
-        if (
-            fitted
-            and classes is not None
-            and not np.array_equal(np.unique(classes), self.classes_)
-        ):
-            raise ValueError(
-                f"classes={list(classes)} differs from the classes of the first "
-                f"call to partial_fit, {self.classes_.tolist()}."
-            )
+        if fitted:
+            check_same_classes(classes, self.classes_)
         return self._fit(X, y, sample_weight, classes=classes, incremental=True)
 
     def predict_proba(self, X):

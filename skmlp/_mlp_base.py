@@ -19,7 +19,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from . import _forward, _source
-from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._base import (
+    check_pickled_version,
+    fit_transaction,
+    pickled_state,
+    restore_record,
+    saved_versions,
+)
 from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
 from ._mlp_data import (
     NUMPY_PREDICT_MAX_ROWS,
@@ -223,23 +229,16 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         reuse = fitted and (incremental or self.warm_start)
         if incremental and self.early_stopping and self.solver != "lbfgs":
             raise ValueError("partial_fit does not support early_stopping=True")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            with fit_transaction(self):
-                exhausted = self._fit_checked(
-                    X, y, sample_weight, validation_data, classes, incremental, reuse
-                )
-        # Warned once the fit is committed: an "error" filter on the warning
-        # must not roll back a finished fit.
-        for w in caught:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if exhausted:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=3,
+        with fit_transaction(self):
+            messages = self._fit_checked(
+                X, y, sample_weight, validation_data, classes, incremental, reuse
             )
+        # Warned once the fit is committed (an "error" filter on the warning
+        # must not roll back a finished fit), and collected as values, not
+        # recorded with warnings.catch_warnings: that swaps the process's
+        # warning filters and showwarning, which fits in other threads share.
+        for message in messages:
+            warnings.warn(message, ConvergenceWarning, stacklevel=3)
         return self
 
     def _fit_checked(
@@ -333,13 +332,21 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
             if previous is not None and previous is not trainer:
                 _engine.POOL.check_in(previous)  # the estimator no longer holds it
             _engine.POOL.hold(trainer, self)
-        return (
+        if outcome.convergence_warning:  # lbfgs stopped by max_iter or max_fun
+            return [outcome.convergence_warning]
+        exhausted = (
             config.solver != "lbfgs"
             and not incremental
             and not outcome.stopped
             and not outcome.diverged
             and outcome.epochs == self.max_iter
         )
+        if not exhausted:
+            return []
+        return [
+            f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+            "and the optimization hasn't converged yet."
+        ]
 
     def _acquire(
         self, _engine, config, n_features, hidden, spec, rng, reuse, incremental
@@ -467,10 +474,13 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         return pickled_state(state)
 
     def __setstate__(self, state):
+        versions = saved_versions(state)
         state = check_pickled_version(self, state)
         if "_config" in state:
-            state["_config"] = TrainConfig(**state["_config"])
-            state["_spec"] = TargetSpec(*state["_spec"])
+            state["_config"] = restore_record(
+                TrainConfig, state["_config"], self, versions
+            )
+            state["_spec"] = restore_record(TargetSpec, state["_spec"], self, versions)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -77,13 +77,7 @@ def encode_classification_targets(
             classes_ = np.unique(y)
         else:
             classes_ = np.unique(np.asarray(classes))
-            unseen = np.setdiff1d(np.unique(y), classes_)
-            if unseen.size:
-                raise ValueError(
-                    f"y contains labels {unseen.tolist()} that are not in "
-                    f"classes {classes_.tolist()}; pass every label in `classes` "
-                    "on the first call to partial_fit."
-                )
+            check_known_labels(y, classes_)
         if len(classes_) < 2 and not allow_one_class:
             raise ValueError(
                 f"The target has only one class ({classes_.tolist()}); a "
@@ -223,6 +217,32 @@ def sample_weights(y, sample_weight, X, class_weight, classes_, kind):
             "weight."
         )
     return sw
+
+
+def check_known_labels(y, classes_, remedy=None):
+    """Raise a ValueError naming the labels of ``y`` not in ``classes_``."""
+    unseen = np.setdiff1d(np.unique(y), classes_)
+    if unseen.size:
+        raise ValueError(
+            f"y contains labels {unseen.tolist()} that are not in classes "
+            f"{classes_.tolist()}; "
+            + (
+                remedy
+                or "pass every label in `classes` on the first call to partial_fit."
+            )
+        )
+
+
+def check_same_classes(classes, classes_):
+    """Raise a ValueError if a later ``partial_fit(classes=...)`` differs
+    from the classes of the first call (the output layer is built)."""
+    if classes is not None and not np.array_equal(
+        np.unique(np.asarray(classes)), classes_
+    ):
+        raise ValueError(
+            f"classes={list(classes)} differs from the classes of the first "
+            f"call to partial_fit, {classes_.tolist()}."
+        )
 
 
 class TargetSpec(NamedTuple):

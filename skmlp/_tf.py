@@ -12,6 +12,12 @@ stays free of TensorFlow::
 import contextlib
 import functools
 import os
+import threading
+
+#: The state of the redirection of descriptor 2 shared by every thread in
+#: ``quiet_stderr``: how many are inside, and the saved descriptor.
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "saved": None}
 
 
 @contextlib.contextmanager
@@ -22,22 +28,55 @@ def quiet_stderr():
     libraries load and the devices are first listed, before any Python logging
     applies, so only the descriptor can hold them back. A
     ``TF_CPP_MIN_LOG_LEVEL`` set by the user is respected: nothing is hidden.
+
+    Descriptor 2 belongs to the process, so threads share one redirection,
+    counted under a lock: the first thread in saves the descriptor and points
+    it at the null device, the last one out puts it back. (Each thread saving
+    and restoring on its own would let one restore the null device another
+    had put there.) While any thread is inside, descriptor 2 writes of every
+    thread are held back.
     """
-    if "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+    if "TF_CPP_MIN_LOG_LEVEL" in os.environ or not _enter_quiet():
         yield
         return
-    try:
-        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    except OSError:  # no usable descriptor 2 (embedded interpreters)
-        yield
-        return
-    os.dup2(devnull, 2)
     try:
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        _leave_quiet()
+
+
+def _enter_quiet():
+    """Count this thread in; redirect descriptor 2 if it is the first.
+    False if there is no usable descriptor 2 (embedded interpreters)."""
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            try:
+                saved = os.dup(2)
+            except OSError:
+                return False
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(devnull, 2)
+                finally:
+                    os.close(devnull)
+            except OSError:
+                os.close(saved)
+                return False
+            _QUIET["saved"] = saved
+        _QUIET["depth"] += 1
+        return True
+
+
+def _leave_quiet():
+    with _QUIET_LOCK:
+        _QUIET["depth"] -= 1
+        if _QUIET["depth"] == 0:
+            saved, _QUIET["saved"] = _QUIET["saved"], None
+            try:
+                os.dup2(saved, 2)
+            finally:
+                os.close(saved)
 
 
 def tf_thread_count(environ=os.environ):

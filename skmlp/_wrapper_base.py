@@ -9,6 +9,7 @@ and the build function's arguments are ``_routing``'s; the Keras work is in
 ``_wrapper_keras``, imported on first use.
 """
 
+import copy
 from collections import defaultdict
 from numbers import Integral, Real
 
@@ -435,14 +436,47 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_forward", None)
-        if "model_" in state:
-            state["model_"] = _keras().model_bytes(state["model_"])
+        if "model_" in state or _is_keras_model(self.model):
+            state = _keras().save_models(state)
         return pickled_state(state)
 
     def __setstate__(self, state):
         state = check_pickled_version(self, dict(state))
-        if isinstance(state.get("model_"), bytes):
+        self.__dict__.update(self._restore_models(state))
+
+    def __deepcopy__(self, memo):
+        # Through the same bytes as a pickle, but trusted (made here, now):
+        # the copy needs neither Keras's unsafe-deserialization opt-in nor
+        # registered custom classes.
+        copied = type(self).__new__(type(self))
+        memo[id(self)] = copied
+        state = check_pickled_version(copied, self.__getstate__())
+        models = {k: state.pop(k) for k in ("model_", "model") if k in state}
+        state = {**copy.deepcopy(state, memo), **models}
+        live = {"model_": self.__dict__.get("model_"), "model": self.model}
+        copied.__dict__.update(copied._restore_models(state, live))
+        return copied
+
+    def _restore_models(self, state, live=None):
+        if isinstance(state.get("model_"), bytes) or _is_keras_model_bytes(state):
             kw = _keras()
-            state["model_"] = kw.model_from_bytes(state["model_"])
-            state["_forward"] = kw.Forward(state["model_"])
-        self.__dict__.update(state)
+            state = kw.restore_models(state, type(self).__name__, live)
+            if "model_" in state:
+                state["_forward"] = kw.Forward(state["model_"])
+        return state
+
+
+def _is_keras_model(obj):
+    import sys
+
+    keras = sys.modules.get("keras")  # keras not imported: not a keras.Model
+    return keras is not None and isinstance(obj, keras.Model)
+
+
+#: The key of a ``model`` parameter saved as .keras bytes (``_wrapper_saving``).
+MODEL_BYTES = "skmlp.keras_model_bytes"
+
+
+def _is_keras_model_bytes(state):
+    model = state.get("model")
+    return isinstance(model, dict) and set(model) == {MODEL_BYTES}

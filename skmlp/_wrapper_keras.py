@@ -2,22 +2,21 @@
 
 Building the user's model (seeded without global state), compiling it from
 the routed parameters, training with Keras's own ``Model.fit``, the compiled
-forward pass behind ``predict``, and the model's serialised bytes for pickling.
-Imported by ``_wrappers`` on first use, so ``import skmlp`` stays free of
-TensorFlow.
+forward pass behind ``predict``; the model's .keras bytes for pickling are
+``_wrapper_saving``'s (re-exported here for ``BaseWrapper``). Imported by
+``_wrappers`` on first use, so ``import skmlp`` stays free of TensorFlow.
 """
 
 import contextlib
 import functools
-import io
 import math
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _routing
 from ._tf import keras, tf
+from ._wrapper_saving import restore_models, save_models  # noqa: F401 (re-export)
 
 #: Rows of one compiled forward call in ``predict`` (``predict__batch_size``
 #: sets another).
@@ -268,8 +267,9 @@ def _n_rows(x):
 
 def fit_model(model, X, Y, sw, fit_args, shuffle_seed):
     """``model.fit`` with Keras's semantics; with a ``shuffle_seed``, the
-    batches come from a tf.data pipeline shuffled by that seed (no global
-    seed), and ``validation_split`` holds out the last rows as Keras does."""
+    batches come from a tf.data pipeline shuffled by that seed alone (see
+    ``_shuffled_epochs``: no global seed is read or set), and
+    ``validation_split`` holds out the last rows as Keras does."""
     args = dict(fit_args)
     if not (args.get("shuffle", True) and shuffle_seed is not None):
         return model.fit(x=X, y=Y, sample_weight=sw, **args)
@@ -295,12 +295,48 @@ def fit_model(model, X, Y, sw, fit_args, shuffle_seed):
     args["shuffle"] = False  # the pipeline shuffles; Keras warns otherwise
     batch_size = args.pop("batch_size", None) or 32
     data = (_tuples(X), _tuples(Y)) + (() if sw is None else (sw,))
-    ds = (
-        tf.data.Dataset.from_tensor_slices(data)
-        .shuffle(n, seed=int(shuffle_seed), reshuffle_each_iteration=True)
-        .batch(batch_size)
-    )
+    first = args.get("initial_epoch", 0)
+    ds = _shuffled_epochs(data, n, batch_size, int(shuffle_seed), first, args["epochs"])
+    # One pass over the dataset holds every epoch: Keras keeps its iterator
+    # from epoch to epoch when it knows the steps of one.
+    args.setdefault("steps_per_epoch", math.ceil(n / batch_size))
     return model.fit(ds, **args)
+
+
+def _shuffled_epochs(data, n, batch_size, seed, first_epoch, epochs):
+    """The batches of epochs ``first_epoch .. epochs - 1``, epoch ``e`` in the
+    order of ``stateless_shuffle`` seeded ``[seed, e]``.
+
+    Stateless: the order depends on ``seed`` and the epoch alone. tf.data's
+    ``shuffle(seed=...)`` combines its seed with TensorFlow's global seed, so
+    a ``tf.random.set_seed`` or ``keras.utils.set_random_seed`` made by the
+    user would change the fit.
+    """
+    data = tf.nest.map_structure(
+        lambda t: t if isinstance(t, tf.SparseTensor) else tf.convert_to_tensor(t),
+        data,
+    )
+
+    def epoch(e):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), e])
+        )
+        rows = tf.nest.map_structure(lambda t: _permute_rows(t, order), data)
+        return tf.data.Dataset.from_tensor_slices(rows).batch(batch_size)
+
+    return tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch)
+
+
+def _permute_rows(t, order):
+    """Rows ``order`` of a dense or sparse tensor."""
+    if not isinstance(t, tf.SparseTensor):
+        return tf.gather(t, order)
+    # Row i of the result is row order[i]: renumber each entry's row by the
+    # inverse permutation, then sort the entries back into row order.
+    inverse = tf.math.invert_permutation(order)
+    rows = tf.gather(inverse, t.indices[:, 0])[:, None]
+    indices = tf.concat([rows, t.indices[:, 1:]], axis=1)
+    return tf.sparse.reorder(tf.SparseTensor(indices, t.values, t.dense_shape))
 
 
 # -- predicting -----------------------------------------------------------------
@@ -338,25 +374,3 @@ class Forward:
 def predict_loop(model, X, pred_args):
     """Keras's own ``model.predict`` (for sparse X and predict callbacks)."""
     return model.predict(x=X, **pred_args)
-
-
-# -- pickling -------------------------------------------------------------------
-
-
-def model_bytes(model):
-    """The model, its weights and its optimizer state as a .keras zip."""
-    from keras.src.saving import saving_lib  # the only file-object API
-
-    buf = io.BytesIO()
-    saving_lib.save_model(model, buf)
-    return buf.getvalue()
-
-
-def model_from_bytes(data):
-    from keras.src.saving import saving_lib
-
-    with warnings.catch_warnings():
-        # An optimizer that never stepped has fewer variables than the one
-        # compile builds; Keras warns that it skips loading them.
-        warnings.filterwarnings("ignore", message="Skipping variable loading")
-        return saving_lib.load_model(io.BytesIO(data), safe_mode=False)

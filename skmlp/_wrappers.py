@@ -9,7 +9,12 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import fit_transaction
-from ._targets import check_partial_fit_class_weight, sample_weights
+from ._targets import (
+    check_known_labels,
+    check_partial_fit_class_weight,
+    check_same_classes,
+    sample_weights,
+)
 from ._wrapper_base import BaseWrapper
 from ._wrapper_encoders import ClassifierLabelEncoder, RegressorTargetEncoder
 
@@ -196,7 +201,20 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             from sklearn.utils.multiclass import type_of_target
 
             self.target_type_ = type_of_target(y)
+        elif y is not None and self._labels_known():
+            # Before the encoder meets them (its message names no fix).
+            check_known_labels(
+                y,
+                self.classes_,
+                "pass every label in `classes` on the first call to "
+                "partial_fit, or fit from scratch (warm_start=False).",
+            )
         return X, y
+
+    def _labels_known(self):
+        return getattr(self, "classes_", None) is not None and getattr(
+            self, "target_type_", None
+        ) in ("binary", "multiclass")
 
     def _sample_weight(self, X, y, sample_weight):
         if self.class_weight is None:
@@ -243,8 +261,11 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         """
         check_partial_fit_class_weight(self.class_weight)
         with fit_transaction(self):
-            if classes is not None and not self.initialized_:
-                self.classes_ = np.unique(np.asarray(classes))
+            if not self.initialized_:
+                if classes is not None:
+                    self.classes_ = np.unique(np.asarray(classes))
+            elif self._labels_known():
+                check_same_classes(classes, self.classes_)
             return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def predict_proba(self, X, **kwargs):

@@ -1,17 +1,24 @@
-"""Concurrency: one fitted estimator serving predictions from many threads.
+"""Concurrency: one fitted estimator serving predictions from many threads,
+and fits in threads leaving the process's shared state alone.
 
 Mixed calls of every size from 8 threads must return exactly what the same
 calls return one after the other, including on a freshly unpickled estimator
 (whose Keras model the first thread to need it builds, once) and after
 ``model_`` was touched (predictions then read the live model's weights).
+Fits from 4 threads at once must leave Python's warning machinery and file
+descriptor 2 as they were.
 """
 
+import os
 import pickle
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
 
 from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
 from skmlp._mlp import NUMPY_PREDICT_MAX_ROWS
@@ -122,3 +129,81 @@ def test_other_estimators_from_8_threads(make, method):
     est = make()
     bound = getattr(est, method)
     _assert_all_equal(_serve(bound), _serve(bound, n_threads=1))
+
+
+# -- fits in threads -----------------------------------------------------------
+
+
+def _imported_X_y():
+    """Iris, after one fit in this thread: TensorFlow and the libraries it
+    imports on the first fit add warning filters of their own then."""
+    X, y = load_iris(return_X_y=True)
+    MLPKerasClassifier((3,), max_iter=1, random_state=0).fit(X, y)
+    return X, y
+
+
+def _process_state():
+    """What every thread of the process shares and a fit must not change."""
+    fd2 = os.fstat(2)
+    return {
+        "warnings.filters": list(warnings.filters),
+        "warnings.showwarning": warnings.showwarning,
+        "fd 2": (fd2.st_dev, fd2.st_ino),
+    }
+
+
+def test_fits_from_4_threads_leave_warnings_and_stderr_alone(capfd):
+    """Each fit builds and traces a network of its own width (the first
+    trace of a compiled function holds back descriptor 2), and warns
+    (ConvergenceWarning: max_iter reached; lbfgs too)."""
+    X, y = _imported_X_y()
+    before = _process_state()
+
+    def fit(i):
+        solver = "lbfgs" if i % 4 == 3 else "adam"
+        est = MLPKerasClassifier((3 + i,), max_iter=3, solver=solver, random_state=i)
+        return est.fit(X, y).score(X, y)
+
+    for round_ in range(2):
+        with ThreadPoolExecutor(4) as pool:
+            scores = list(pool.map(fit, range(4 * round_, 4 * round_ + 4)))
+        assert all(0 <= s <= 1 for s in scores)
+        assert _process_state() == before, f"round {round_}"
+    with pytest.warns(UserWarning, match="still seen"):
+        warnings.warn("still seen", UserWarning, stacklevel=1)
+    os.write(2, b"descriptor 2 still writes here\n")
+    assert "descriptor 2 still writes here" in capfd.readouterr().err
+
+
+def test_grid_search_on_joblib_threads_leaves_warnings_and_stderr_alone(capfd):
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _imported_X_y()
+    before = _process_state()
+    grid = GridSearchCV(
+        MLPKerasClassifier(max_iter=3, random_state=0),
+        {"hidden_layer_sizes": [(13,), (14,)]},
+        cv=2,
+        n_jobs=2,
+    )
+    with joblib.parallel_backend("threading", n_jobs=2):
+        grid.fit(X, y)
+    assert _process_state() == before
+    with pytest.warns(UserWarning, match="still seen"):
+        warnings.warn("still seen", UserWarning, stacklevel=1)
+    os.write(2, b"descriptor 2 still writes here\n")
+    assert "descriptor 2 still writes here" in capfd.readouterr().err
+
+
+def test_convergence_warning_is_raised_by_each_fit():
+    """Collected as values, not recorded with catch_warnings: each fit still
+    warns, after it committed (an "error" filter does not undo the fit)."""
+    X, y = load_iris(return_X_y=True)
+    for solver, match in [("adam", "Maximum iterations"), ("lbfgs", "lbfgs failed")]:
+        est = MLPKerasClassifier((5,), max_iter=2, solver=solver, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            with pytest.raises(ConvergenceWarning, match=match):
+                est.fit(X, y)
+        assert est.n_iter_ == 2  # fitted, then warned

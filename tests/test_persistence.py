@@ -340,3 +340,59 @@ def test_loading_a_pickle_of_another_version_warns(fitted, name, monkeypatch):
     with pytest.warns(InconsistentVersionWarning, match=r"99\.0"):
         twin.__setstate__(state)
     assert_same_outputs(est, twin, X_SMALL)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_pickle_records_the_state_version(fitted, name):
+    from skmlp._base import STATE_VERSION
+
+    assert fitted[name].__getstate__()["_skmlp_state"] == STATE_VERSION
+    loaded = pickle.loads(pickle.dumps(fitted[name]))
+    assert "_skmlp_state" not in vars(loaded)
+
+
+def _state_of_another_version(est, edit):
+    state = est.__getstate__()
+    state["_config"] = dict(state["_config"])
+    state.update(_skmlp_version="9.0", _skmlp_state=7)
+    edit(state)
+    return state
+
+
+@pytest.mark.parametrize("name", MLPS)
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (
+            lambda s: s["_config"].update(new_field=3),
+            "its TrainConfig has fields ['new_field'] this version does not know",
+        ),
+        (
+            lambda s: s["_config"].pop("tol"),
+            "its TrainConfig has no fields ['tol']",
+        ),
+        (
+            lambda s: s.update(_spec=s["_spec"][:-1]),
+            "its TargetSpec has fields ['field 0', 'field 1', 'field 2', 'field 3']",
+        ),
+    ],
+    ids=["extra field", "missing field", "short TargetSpec"],
+)
+def test_a_state_of_another_layout_names_both_versions(fitted, name, edit, problem):
+    """The reproducer: a pickle from a version with other TrainConfig fields
+    failed with "TrainConfig.__init__() got an unexpected keyword argument"
+    (or "missing 1 required positional argument"), with no hint."""
+    est = fitted[name]
+    state = _state_of_another_version(est, edit)
+    twin = type(est).__new__(type(est))
+    with pytest.warns(InconsistentVersionWarning):
+        with pytest.raises(ValueError) as info:
+            twin.__setstate__(state)
+    message = str(info.value)
+    assert f"This pickled {type(est).__name__} was written by skmlp 9.0 (state " in (
+        message
+    )
+    assert "version 7)" in message
+    assert f"skmlp {skmlp.__version__} (state version 1) cannot restore it" in message
+    assert problem in message
+    assert "Load it with the skmlp version that wrote it, or refit" in message

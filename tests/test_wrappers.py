@@ -393,3 +393,146 @@ def test_grid_search_on_a_dask_cluster_equals_sequential(iris):
         on_dask.cv_results_["mean_test_score"],
         sequential.cv_results_["mean_test_score"],
     )
+
+
+# -- seeds: random_state alone -------------------------------------------------
+
+
+def dropout_classifier(meta):
+    """Seeded twice: Keras's initializers and the Dropout layer's draws."""
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+
+
+def _global_rngs():
+    """The global random states a user may seed (read without changing them)."""
+    from keras.src.backend.common import global_state
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    from tensorflow.python.eager import context
+
+    numpy_state = np.random.get_state()
+    return (
+        random.getstate(),
+        (numpy_state[0], numpy_state[1].tolist(), *numpy_state[2:]),
+        context.global_seed(),
+        global_state.get_global_attribute(GLOBAL_RANDOM_SEED),
+    )
+
+
+@pytest.fixture
+def restore_global_seeds():
+    """Put back what ``keras.utils.set_random_seed`` / ``tf.random.set_seed``
+    change, for the tests that follow."""
+    import tensorflow as tf
+    from keras.src.backend.common import global_state
+    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    from tensorflow.python.eager import context
+
+    saved = (
+        random.getstate(),
+        np.random.get_state(),
+        context.global_seed(),
+        global_state.get_global_attribute(GLOBAL_RANDOM_SEED),
+        global_state.get_global_attribute(GLOBAL_SEED_GENERATOR),
+    )
+    yield
+    random.setstate(saved[0])
+    np.random.set_state(saved[1])
+    tf.random.set_seed(saved[2])
+    global_state.set_global_attribute(GLOBAL_RANDOM_SEED, saved[3])
+    global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, saved[4])
+
+
+def test_random_state_alone_decides_the_fit(iris, restore_global_seeds):
+    """The reproducer: with random_state=0 and shuffle=True, a global seed set
+    by the user before fit must not change the predictions (TensorFlow
+    combines an op's seed with its global seed), and fit sets none."""
+    import tensorflow as tf
+
+    def fit_after(seeding):
+        seeding()
+        rngs = _global_rngs()
+        clf = KerasClassifier(
+            dropout_classifier,
+            loss="sparse_categorical_crossentropy",
+            epochs=3,
+            batch_size=16,
+            shuffle=True,
+            validation_split=0.1,
+            **FAST,
+        ).fit(*iris)
+        assert _global_rngs() == rngs, "fit changed a global random state"
+        return clf.predict_proba(iris[0])
+
+    expected = fit_after(lambda: None)
+    for seeding in (
+        lambda: keras.utils.set_random_seed(1),
+        lambda: tf.random.set_seed(2),
+    ):
+        np.testing.assert_allclose(fit_after(seeding), expected, rtol=0, atol=1e-6)
+
+
+def test_shuffled_batches_are_a_new_permutation_each_epoch(iris):
+    """The stateless order: every row once per epoch, another order each epoch,
+    the same orders for the same seed."""
+    from skmlp._wrapper_keras import _shuffled_epochs
+
+    rows = np.arange(10.0)[:, None]
+    data = (rows, rows[:, 0])
+    epochs = [
+        np.concatenate([b[1].numpy() for b in _shuffled_epochs(data, 10, 4, 7, 0, 3)])
+    ]
+    flat = epochs[0]
+    assert flat.shape == (30,)
+    orders = flat.reshape(3, 10)
+    for order in orders:
+        assert sorted(order) == list(range(10))
+    assert not np.array_equal(orders[0], orders[1])
+    again = np.concatenate(
+        [b[1].numpy() for b in _shuffled_epochs(data, 10, 4, 7, 1, 3)]
+    )
+    np.testing.assert_array_equal(again, flat[10:])  # epoch e: its own order
+
+
+# -- partial_fit's classes, as in MLPKerasClassifier ---------------------------
+
+
+def test_partial_fit_refuses_other_classes_and_unseen_labels(iris):
+    """The reproducer: partial_fit(classes=[0, 1, 2, 3]) on a later call was
+    silently ignored; a label outside the classes failed in OrdinalEncoder."""
+    from skmlp import MLPKerasClassifier
+
+    X, y = iris
+    clf = KerasClassifier(dynamic_classifier, **FAST).partial_fit(
+        X, y, classes=[0, 1, 2]
+    )
+    weights = clf.model_.get_weights()
+    differs = "classes=[0, 1, 2, 3] differs from the classes of the first call to "
+    differs += "partial_fit, [0, 1, 2]."
+    with pytest.raises(ValueError, match=re.escape(differs)):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3])
+    unseen = "y contains labels [3] that are not in classes [0, 1, 2]; pass every "
+    unseen += "label in `classes` on the first call to partial_fit"
+    y3 = np.where(y == 2, 3, y)
+    with pytest.raises(ValueError, match=re.escape(unseen)):
+        clf.partial_fit(X, y3)
+    with pytest.raises(ValueError, match=re.escape(unseen)):
+        clf.set_params(warm_start=True).fit(X, y3)
+    assert clf.current_epoch == 1 and list(clf.classes_) == [0, 1, 2]
+    for u, v in zip(clf.model_.get_weights(), weights):
+        np.testing.assert_array_equal(u, v)
+    clf.partial_fit(X, y, classes=[2, 1, 0])  # the same classes: accepted
+    assert clf.current_epoch == 2
+    # The same message as MLPKerasClassifier's.
+    mlp = MLPKerasClassifier((4,), random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=re.escape(differs)):
+        mlp.partial_fit(X, y, classes=[0, 1, 2, 3])
+    with pytest.raises(ValueError, match=re.escape(unseen)):
+        mlp.partial_fit(X, y3)

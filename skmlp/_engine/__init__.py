@@ -157,5 +157,5 @@ def numpy_activations(trainer):
 def fit_lbfgs(trainer, X, Y, W):
     if not isinstance(X, np.ndarray):  # streamed rows: L-BFGS needs them all
         X = X.read(np.arange(X.shape[0]), dtype=trainer.config.dtype)
-    n_iter, loss = _lbfgs.minimize(trainer, X, Y, W)
-    return Outcome(epochs=n_iter, loss=loss)
+    n_iter, loss, message = _lbfgs.minimize(trainer, X, Y, W)
+    return Outcome(epochs=n_iter, loss=loss, convergence_warning=message)

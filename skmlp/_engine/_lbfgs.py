@@ -14,11 +14,13 @@ from .._tf import tf
 
 
 def minimize(trainer, X, Y, W):
-    """Fit ``trainer``'s model; return ``(n_iter, loss)``. Warns with
-    ConvergenceWarning when ``max_iter`` or ``max_fun`` stops it, as
-    scikit-learn does."""
-    from sklearn.utils.optimize import _check_optimize_result
+    """Fit ``trainer``'s model; return ``(n_iter, loss, message)``.
 
+    ``message`` is scikit-learn's ConvergenceWarning text when ``max_iter`` or
+    ``max_fun`` stopped it, else None: the estimator warns after committing
+    the fit (recording warnings with ``warnings.catch_warnings`` is not
+    thread-safe, so nothing here warns).
+    """
     config = trainer.config
     Xt, Yt, Wt = (tf.convert_to_tensor(a, trainer.dtype) for a in (X, Y, W))
     loss_and_grad = trainer.compiled_loss_and_grad(Y.shape[1], X.shape[0])
@@ -41,9 +43,28 @@ def minimize(trainer, X, Y, W):
             **_iprint(1 if verbose else -1),
         },
     )
-    n_iter = _check_optimize_result("lbfgs", result, config.max_iter)
     trainer.set_parameter_vector(result.x)  # the optimum, into the model
-    return n_iter, float(result.fun)
+    n_iter = min(result.nit, config.max_iter)  # SciPy's nit may exceed maxiter
+    return n_iter, float(result.fun), _convergence_message(result, n_iter, config)
+
+
+def _convergence_message(result, n_iter, config):
+    """scikit-learn's ``_check_optimize_result`` warning text, or None."""
+    if result.status == 0:
+        return None
+    message = (
+        f"lbfgs failed to converge after {n_iter} iteration(s) "
+        f"(status={result.status}):\n{result.message}\n"
+    )
+    if n_iter == config.max_iter:
+        message += (
+            "\nIncrease the number of iterations to improve the convergence "
+            f"(max_iter={config.max_iter})."
+        )
+    return message + (
+        "\nYou might also want to scale the data as shown in:\n"
+        "    https://scikit-learn.org/stable/modules/preprocessing.html"
+    )
 
 
 def _iprint(value):

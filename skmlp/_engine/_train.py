@@ -31,6 +31,7 @@ class Outcome:
     diverged: bool = False
     samples_seen: int = 0
     loss: float = float("nan")  # lbfgs: the final loss
+    convergence_warning: str | None = None  # lbfgs: warned after the commit
 
 
 def train(
