@@ -68,12 +68,22 @@ _MINIBATCH_WEIGHTS = (
     "agree only to float32 rounding even with one batch)."
 )
 
+_FLOAT32_ROWS = (
+    "The user's Keras model computes in float32, and TensorFlow's CPU kernels "
+    "round a row's output differently with its place in the batch (full and "
+    "remainder blocks of rows, vectorised and scalar tails): the same model "
+    "called on the rows in another order differs by up to 1 ulp (~6e-8), "
+    "while the check asks rtol=1e-7 of predict and predict_proba. Whether it "
+    "passes depends on the fitted weights, not on the wrapper."
+)
+
 #: Checks that cannot pass, each with its mathematical reason.
 EXPECTED_FAILED_CHECKS = {
     **{
         name: {
             "check_sample_weight_equivalence_on_dense_data": _MINIBATCH_WEIGHTS,
             "check_sample_weight_equivalence_on_sparse_data": _MINIBATCH_WEIGHTS,
+            "check_methods_sample_order_invariance": _FLOAT32_ROWS,
         }
         for name in ("KerasClassifier", "KerasRegressor")
     },
