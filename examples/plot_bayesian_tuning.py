@@ -35,6 +35,7 @@ QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 import keras_tuner as kt
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from scipy.stats import loguniform
 from sklearn.datasets import load_digits
@@ -137,7 +138,10 @@ report("halving search", halving)
 # estimator instead of a compiled Keras model), scores it by cross-validation,
 # and tells the oracle the score. The oracle is the book's: a Gaussian process
 # with ``alpha=1e-4`` (the noise it expects in the scores) and ``beta=2.6``
-# (how much it explores). Keras Tuner keeps its trials, and a pickle of each
+# (how much it explores). Its first 3 candidates are random, the others
+# chosen by the Gaussian process (by default, Keras Tuner draws 3 random
+# candidates per hyperparameter: 12 here, more than the 10 trials). Keras
+# Tuner keeps its trials, and a pickle of each
 # trial's estimator, in a project directory: a temporary one here.
 
 
@@ -161,6 +165,7 @@ project_dir = tempfile.mkdtemp()
 oracle = kt.oracles.BayesianOptimizationOracle(
     objective=kt.Objective("score", direction="max"),
     max_trials=N_CANDIDATES,
+    num_initial_points=min(3, N_CANDIDATES),
     alpha=1e-4,
     beta=2.6,
     seed=42,
@@ -193,9 +198,9 @@ shutil.rmtree(project_dir)
 # %%
 # Comparing the searches
 # ----------------------
-# Every candidate's cross-validated accuracy, in the order each search tried
-# them (the halving search's last round only: its candidates trained the
-# longest).
+# Every candidate's cross-validated accuracy (dots), in the order each search
+# tried them, and the best so far (line). For the halving search, only its
+# last round, whose candidates trained the longest.
 scores = {
     "random search": random_search.cv_results_["mean_test_score"],
     "halving (last round)": pd.DataFrame(halving.cv_results_)
@@ -208,12 +213,14 @@ scores = {
         )
     ],
 }
-fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
 for name, values in scores.items():
-    ax.plot(range(1, len(values) + 1), values, "o-", label=name)
+    candidates = range(1, len(values) + 1)
+    (line,) = ax.plot(candidates, np.maximum.accumulate(values), label=name)
+    ax.plot(candidates, values, "o", color=line.get_color(), alpha=0.5)
 ax.set_xlabel("candidate")
 ax.set_ylabel("cross-validated accuracy")
-ax.set_ylim(0, 1)
+ax.set_ylim(0, 1.05)
 ax.grid(True)
 ax.legend(loc="lower right")
 print({name: round(accuracy, 3) for name, accuracy in results.items()})

@@ -115,12 +115,15 @@ print(f"test R² of the restored best weights: {reg.score(X_test, y_test):.3f}")
 # The checkpoint holds the model of the best epoch too: a Keras model that
 # loads without skmlp, and predicts as the restored estimator.
 best_model = keras.models.load_model(workdir / "my_checkpoint.keras")
-checkpoint_pred = best_model.predict(X_test[:5].astype(np.float32), verbose=0)
+checkpoint_pred = best_model.predict(X_test[:5], verbose=0)
 print("checkpoint:", checkpoint_pred.ravel().round(3))
 print("estimator: ", reg.predict(X_test[:5]).round(3))
 
+# The learning curves, and the best epoch (dotted; the display counts epochs
+# from 1, Keras's ``best_epoch`` from 0).
 display = HistoryDisplay.from_estimator(reg, name=f"{dataset}: early stopping")
-display.ax_.axvline(early_stopping_cb.best_epoch, color="gray", linestyle=":")
+display.ax_.axvline(early_stopping_cb.best_epoch + 1, color="gray", linestyle=":")
+display.ax_.set_ylim(0, 1)
 display.ax_.grid(True)
 
 # %%

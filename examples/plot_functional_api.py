@@ -37,7 +37,6 @@ QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 import keras
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import fetch_california_housing, load_diabetes
 from sklearn.exceptions import ConvergenceWarning
@@ -65,7 +64,7 @@ except Exception:  # no network: a data set that ships with scikit-learn
     X, y = load_diabetes(return_X_y=True)
     y = y / 100  # disease progression, in units of 100
     # 442 samples instead of 20,640: more epochs for as many training steps.
-    dataset, EPOCHS = "diabetes", 50
+    dataset, EPOCHS = "diabetes", 100
 if QUICK:
     EPOCHS = 5
 
@@ -218,6 +217,8 @@ class WideDeepAuxRegressor(TwoInputRegressor):
         return MainAndAux()
 
 
+# ``validation_data`` would skip a pipeline's scaler: here the features are
+# scaled first, by a scaler fitted on the training set.
 scaler = StandardScaler().fit(X_train)
 X_train_s, X_valid_s, X_test_s = map(scaler.transform, (X_train, X_valid, X_test))
 reg = WideDeepAuxRegressor(
@@ -240,23 +241,22 @@ reg.fit(
 print(f"main output: test R² {reg.score(X_test_s, y_test):.3f}")
 
 # %%
-# Keras's ``evaluate`` returns the weighted sum of the losses, then each
-# output's loss, then the metrics; the Keras model predicts both outputs.
+# Keras's ``evaluate`` gives the weighted sum of the losses (``loss``), each
+# output's loss, and the metrics; the Keras model predicts both outputs.
 model = reg.model_
-test_inputs = reg.feature_encoder_.transform(X_test_s.astype(np.float32))
-weighted_sum_of_losses, main_loss, aux_loss, *rmse = model.evaluate(
-    test_inputs, (y_test, y_test), verbose=0
+test_inputs = reg.feature_encoder_.transform(X_test_s)
+eval_results = model.evaluate(
+    test_inputs, (y_test, y_test), verbose=0, return_dict=True
 )
-print(
-    f"weighted loss {weighted_sum_of_losses:.3f} = 0.9 * {main_loss:.3f} (main) "
-    f"+ 0.1 * {aux_loss:.3f} (aux)"
-)
+print({name: round(value, 3) for name, value in eval_results.items()})
 y_pred_main, y_pred_aux = model.predict(
-    reg.feature_encoder_.transform(X_test_s[:3].astype(np.float32)), verbose=0
+    reg.feature_encoder_.transform(X_test_s[:3]), verbose=0
 )
 print("main:", y_pred_main.ravel().round(2), "aux:", y_pred_aux.ravel().round(2))
 print("reg.predict:", reg.predict(X_test_s[:3]).round(2), "true:", y_test[:3])
 
-display = HistoryDisplay.from_estimator(reg, name=f"{dataset}: wide & deep, aux")
+display = HistoryDisplay.from_estimator(
+    reg, metrics=["main_loss", "aux_loss"], name=f"{dataset}: main and aux losses"
+)
 display.ax_.grid(True)
 plt.show()

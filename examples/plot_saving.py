@@ -107,7 +107,7 @@ print(
 # ``clf.classes_``.
 clf.model_.save(workdir / "my_model.keras")
 model = keras.models.load_model(workdir / "my_model.keras")
-proba_keras = model.predict(X_test.astype(np.float32), verbose=0)
+proba_keras = model.predict(X_test, verbose=0)
 print("model:", model.name, [layer.name for layer in model.layers])
 print(
     f".keras: largest difference in probability {np.abs(proba_keras - proba).max():.1e}"

@@ -110,7 +110,9 @@ show_tree(root_logdir)
 # ``tensorboard --logdir my_logs`` (or ``%tensorboard --logdir my_logs`` in a
 # notebook) shows them; here TensorBoard's own reader reads the validation
 # losses back from the event file.
-events = EventAccumulator(str(run_logdir / "validation")).Reload()
+# ``size_guidance``: keep every value (the reader samples 10 by default).
+events = EventAccumulator(str(run_logdir / "validation"), size_guidance={"tensors": 0})
+events.Reload()
 val_losses = [
     float(tf.make_ndarray(e.tensor_proto)) for e in events.Tensors("epoch_loss")
 ]
