@@ -63,7 +63,7 @@ except Exception:  # no network: a data set that ships with scikit-learn
     print("California housing cannot be downloaded here: using load_diabetes.")
     X, y = load_diabetes(return_X_y=True)
     y = y / 100  # disease progression, in units of 100
-    # 442 samples instead of 20,640: more epochs for as many training steps.
+    # 442 samples instead of 20,640: more epochs, each of fewer steps.
     dataset, EPOCHS = "diabetes", 100
 if QUICK:
     EPOCHS = 5

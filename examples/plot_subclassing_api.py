@@ -36,11 +36,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import fetch_california_housing, load_diabetes
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skmlp import HistoryDisplay, KerasRegressor
+from skmlp import HistoryDisplay, KerasRegressor, MLPKerasRegressor
+
+# The networks train for a fixed number of epochs: do not warn that they have
+# not converged.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 # %%
 # Loading the data
@@ -54,7 +59,7 @@ except Exception:  # no network: a data set that ships with scikit-learn
     print("California housing cannot be downloaded here: using load_diabetes.")
     X, y = load_diabetes(return_X_y=True)
     y = y / 100  # disease progression, in units of 100
-    # 442 samples instead of 20,640: more epochs for as many training steps.
+    # 442 samples instead of 20,640: more epochs, each of fewer steps.
     dataset, EPOCHS = "diabetes", 100
 if QUICK:
     EPOCHS = 5
@@ -186,4 +191,56 @@ print(f"pickle of {len(data) / 1024:.0f} KiB;", type(reg_loaded[-1].model_).__na
 y_pred, y_pred_loaded = reg.predict(X_test), reg_loaded.predict(X_test)
 print("predictions:", y_pred[:3].round(3), "after loading:", y_pred_loaded[:3].round(3))
 assert np.allclose(y_pred, y_pred_loaded)
+
+# %%
+# A subclassed model in an MLPKerasRegressor
+# ------------------------------------------
+# skmlp's own estimators take a subclassed model too: ``_build_model`` may
+# return one, and the MLPKerasRegressor then compiles and trains it with its
+# parameters and loop. Such a model has the estimator's single input and
+# output: here the wide and deep features are sliced inside ``call``, and
+# there is no auxiliary output.
+
+
+@keras.saving.register_keras_serializable(package="examples")
+class WideAndDeepSlices(keras.Model):
+    def __init__(self, units=30, activation="relu", n_wide=5, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.activation, self.n_wide = units, activation, n_wide
+        self.hidden1 = keras.layers.Dense(units, activation=activation)
+        self.hidden2 = keras.layers.Dense(units, activation=activation)
+        self.main_output = keras.layers.Dense(1)
+
+    def call(self, inputs):
+        input_wide, input_deep = inputs[:, : self.n_wide], inputs[:, 2:]
+        hidden2 = self.hidden2(self.hidden1(input_deep))
+        return self.main_output(keras.layers.concatenate([input_wide, hidden2]))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": self.activation,
+            "n_wide": self.n_wide,
+        }
+
+
+class SlicedWideAndDeepRegressor(MLPKerasRegressor):
+    def _build_model(self, n_features_in, n_outputs, out_activation):
+        return WideAndDeepSlices(self.hidden_layer_sizes[0], self.activation)
+
+
+sliced = make_pipeline(
+    StandardScaler(),
+    SlicedWideAndDeepRegressor(
+        hidden_layer_sizes=(30,),
+        batch_size=32,
+        max_iter=EPOCHS,
+        random_state=42,
+    ),
+)
+sliced.fit(X_train, y_train)
+sliced_loaded = pickle.loads(pickle.dumps(sliced))
+print(type(sliced[-1].model_).__name__, f"test R² {sliced.score(X_test, y_test):.3f}")
+assert np.allclose(sliced_loaded.predict(X_test), sliced.predict(X_test))
 plt.show()
