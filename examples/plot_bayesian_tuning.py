@@ -213,7 +213,7 @@ scores = {
         )
     ],
 }
-fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
 for name, values in scores.items():
     candidates = range(1, len(values) + 1)
     (line,) = ax.plot(candidates, np.maximum.accumulate(values), label=name)
@@ -222,6 +222,6 @@ ax.set_xlabel("candidate")
 ax.set_ylabel("cross-validated accuracy")
 ax.set_ylim(0, 1.05)
 ax.grid(True)
-ax.legend(loc="lower right")
+ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
 print({name: round(accuracy, 3) for name, accuracy in results.items()})
 plt.show()

@@ -25,6 +25,7 @@ Every file goes to a temporary directory, deleted at the end.
 # ``SKMLP_EXAMPLES_QUICK=1`` (set by the test suite) trains for few epochs.
 import os
 import pickle
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -135,10 +136,12 @@ print(
 # ``keras.layers.TFSMLayer`` loads it back as a layer.
 #
 # The exported function takes the dtype of the network. ``X`` was float64, so
-# the network computes in float64 and ``export(path)`` alone accepts only
-# float64 input. Give it an ``input_signature`` to serve float32 (the usual
-# dtype of TensorFlow clients): it casts the input to the network's float64.
-# (A network fitted on float32 ``X`` exports a float32 function by default.)
+# the network computes in float64, and ``export(path)`` alone would accept
+# float64 input only (and ``TFSMLayer``, which casts its input to float32,
+# would then need ``dtype="float64"``). Give ``export`` an
+# ``input_signature`` to serve float32, the usual dtype of TensorFlow
+# clients: the function casts it to the network's float64. (A network fitted
+# on float32 ``X`` exports a float32 function by default.)
 n_features = X_test.shape[1]
 clf.model_.export(
     workdir / "my_saved_model",
@@ -155,6 +158,4 @@ assert np.allclose(proba_served, clf.predict_proba(X_test[:3]), atol=1e-6)
 
 # %%
 # Clean up.
-import shutil
-
 shutil.rmtree(workdir)
