@@ -30,6 +30,7 @@ from ._mlp_data import (
     validation_arrays,
 )
 from ._mlp_weights import LiveNetwork
+from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
 from ._targets import TargetSpec, check_same_targets
 
 #: Rows a compiled Keras call predicts at a time.
@@ -38,7 +39,7 @@ KERAS_PREDICT_ROWS = 16384
 __all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras"]
 
 
-class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
+class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
     """Base class of the Keras MLP estimators. Not for direct use."""
 
     #: The classifier reads a column-vector y as 1-D labels given the wrong
@@ -223,11 +224,20 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         reuse = fitted and (incremental or self.warm_start)
         if incremental and self.early_stopping and self.solver != "lbfgs":
             raise ValueError("partial_fit does not support early_stopping=True")
+        # Opened before the transaction (see _sk_callbacks): epochs are tasks.
+        report = FitReport(self, None, "partial_fit" if incremental else "fit")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             with fit_transaction(self):
                 exhausted = self._fit_checked(
-                    X, y, sample_weight, validation_data, classes, incremental, reuse
+                    X,
+                    y,
+                    sample_weight,
+                    validation_data,
+                    classes,
+                    incremental,
+                    reuse,
+                    report,
                 )
         # Warned once the fit is committed: an "error" filter on the warning
         # must not roll back a finished fit.
@@ -243,9 +253,10 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         return self
 
     def _fit_checked(
-        self, X, y, sample_weight, validation_data, classes, incremental, reuse
+        self, X, y, sample_weight, validation_data, classes, incremental, reuse, report
     ):
         hidden = self._hidden_sizes()
+        raw = (X, y)  # what scikit-learn's callbacks score each epoch on
         dtype = self._dtype if reuse else None
         X, y = validate_X(self, X, y, reset=not reuse, stream=True, dtype=dtype)
         dtype = _dtype_name(X.dtype)
@@ -278,6 +289,9 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
             _engine, config, X.shape[1], hidden, spec, rng, reuse, incremental
         )
         config, dtype = trainer.config, trainer.config.dtype
+        epochs = 1 if incremental else self.max_iter
+        report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
+        report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
         try:
             validation = None
             if validation_data is not None:
@@ -301,11 +315,12 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
                     data,
                     config=config,
                     state=state,
-                    epochs=1 if incremental else self.max_iter,
+                    epochs=epochs,
                     callbacks=callbacks,
                     validation=validation,
                     incremental=incremental,
                     samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
+                    report=report,
                 )
             if outcome.diverged and not early_stopping:
                 raise ValueError(
@@ -317,6 +332,7 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
                     "before this fit."
                 )
             self._commit(trainer, config, spec, attrs, state, outcome, reuse)
+            report.end()
         except BaseException:
             _engine.detach_callbacks(self.callbacks or [])
             if undo is not None:  # partial_fit trained the live model in place
