@@ -185,6 +185,7 @@ def test_progress_bar_and_monitor_in_a_parallel_search(iris, capsys):
     """n_jobs=2: each candidate (with its callbacks) is pickled to a worker;
     the epochs' scores come back to the main process, the bars show the
     epochs under the candidates and folds."""
+    pytest.importorskip("rich")  # ProgressBar draws with it
     X, y = iris
     monitor = ScoringMonitor(scoring="accuracy")
     mlp = ESTIMATORS["MLPKerasClassifier"]().set_callbacks(monitor)
