@@ -290,9 +290,9 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         )
         config, dtype = trainer.config, trainer.config.dtype
         epochs = 1 if incremental else self.max_iter
-        report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
-        report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
         try:
+            report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
+            report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
             validation = None
             if validation_data is not None:
                 validation = validation_arrays(self, validation_data, spec, attrs)
