@@ -80,7 +80,7 @@ class FitReport:
         ``ScoringMonitor`` scores the epochs on)."""
         if self.ctx is None:
             return
-        if max_subtasks is not None and not self.ctx._children_map:
+        if max_subtasks is not None:  # known now; no epoch has begun
             self.ctx.max_subtasks = max_subtasks
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         self._data = dict(X=X, y=y, metadata=metadata)
