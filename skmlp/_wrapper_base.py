@@ -478,6 +478,16 @@ default=None
 
     # -- persistence -------------------------------------------------------------
 
+    def __copy__(self):
+        # Shares the live model, as a shallow copy should (scikit-learn's
+        # callbacks copy the estimator after each epoch): copy.copy would
+        # otherwise go through __getstate__ and serialize the model.
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        if "_extra_params" in self.__dict__:
+            new._extra_params = dict(self._extra_params)
+        return new
+
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_forward", None)
