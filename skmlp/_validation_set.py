@@ -15,21 +15,7 @@ Nothing here imports Keras.
 
 import numpy as np
 
-__all__ = ["VAL_DOC", "resolve", "wrapper_fit_args"]
-
-#: The numpydoc entries of the three parameters, for the fit docstrings.
-VAL_DOC = """\
-X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
-    Validation samples, evaluated after each epoch (the ``val_`` entries of
-    ``history_``) and used by early stopping instead of a held-out
-    fraction. In a :class:`~sklearn.pipeline.Pipeline`, X_val goes through
-    the fitted transformers with ``Pipeline(..., transform_input=["X_val"])``
-    (metadata routing; request it with ``set_fit_request(X_val=True,
-    y_val=True)``).
-y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
-    Validation targets, encoded as ``y``.
-sample_weight_val : array-like of shape (n_val,), default=None
-    Weights of the validation samples."""
+__all__ = ["resolve", "wrapper_fit_args"]
 
 
 def resolve(validation_data, X_val, y_val, sample_weight_val):
