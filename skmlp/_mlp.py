@@ -23,6 +23,7 @@ from ._targets import (
     encode_classification_targets,
     sample_weights,
 )
+from ._validation_set import resolve
 
 __all__ = ["NUMPY_PREDICT_MAX_ROWS", "MLPKerasClassifier", "MLPKerasRegressor"]
 
@@ -195,7 +196,17 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
         return float(np.average(hit, weights=W))
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+        validation_data=None,
+    ):
         """Fit the model to data X and labels y.
 
         Parameters
@@ -206,17 +217,31 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            Validation samples, evaluated after each epoch (the ``val_``
+            entries of ``history_``) and used by early stopping instead of a
+            held-out fraction. In a :class:`~sklearn.pipeline.Pipeline`,
+            ``Pipeline(..., transform_input=["X_val"])`` runs them through
+            the fitted transformers (metadata routing: request them with
+            ``set_fit_request(X_val=True, y_val=True)``).
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), \
+default=None
+            Validation targets, encoded as ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
         validation_data : tuple, default=None
-            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``,
-            evaluated after each epoch (``history_["val_loss"]``) and used
-            by early stopping instead of a held-out fraction.
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
+            Keras's spelling of the same validation set (pass one or the
+            other).
 
         Returns
         -------
         self : MLPKerasClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, validation_data=validation_data)
+        validation = resolve(validation_data, X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, validation_data=validation)
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -475,7 +500,17 @@ default="squared_error"
         return float(r2_score(Y, P, sample_weight=W))
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, validation_data=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+        validation_data=None,
+    ):
         """Fit the model to data X and targets y.
 
         Parameters
@@ -486,16 +521,31 @@ default="squared_error"
             The targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            Validation samples, evaluated after each epoch (the ``val_``
+            entries of ``history_``) and used by early stopping instead of a
+            held-out fraction. In a :class:`~sklearn.pipeline.Pipeline`,
+            ``Pipeline(..., transform_input=["X_val"])`` runs them through
+            the fitted transformers (metadata routing: request them with
+            ``set_fit_request(X_val=True, y_val=True)``).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+default=None
+            Validation targets, encoded as ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
         validation_data : tuple, default=None
-            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``,
-            evaluated after each epoch and used by early stopping.
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
+            Keras's spelling of the same validation set (pass one or the
+            other).
 
         Returns
         -------
         self : MLPKerasRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, validation_data=validation_data)
+        validation = resolve(validation_data, X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, validation_data=validation)
 
     @available_if(_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)

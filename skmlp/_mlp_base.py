@@ -36,6 +36,7 @@ from ._mlp_data import (
     validation_arrays,
 )
 from ._mlp_weights import LiveNetwork
+from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
 from ._targets import TargetSpec, check_same_targets
 
 #: Rows a compiled Keras call predicts at a time.
@@ -44,7 +45,7 @@ KERAS_PREDICT_ROWS = 16384
 __all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras"]
 
 
-class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
+class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
     """Base class of the Keras MLP estimators. Not for direct use."""
 
     #: The classifier reads a column-vector y as 1-D labels given the wrong
@@ -229,9 +230,18 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         reuse = fitted and (incremental or self.warm_start)
         if incremental and self.early_stopping and self.solver != "lbfgs":
             raise ValueError("partial_fit does not support early_stopping=True")
+        # Opened before the transaction (see _sk_callbacks): epochs are tasks.
+        report = FitReport(self, None, "partial_fit" if incremental else "fit")
         with fit_transaction(self):
             messages = self._fit_checked(
-                X, y, sample_weight, validation_data, classes, incremental, reuse
+                X,
+                y,
+                sample_weight,
+                validation_data,
+                classes,
+                incremental,
+                reuse,
+                report,
             )
         # Warned once the fit is committed (an "error" filter on the warning
         # must not roll back a finished fit), and collected as values, not
@@ -242,11 +252,12 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
         return self
 
     def _fit_checked(
-        self, X, y, sample_weight, validation_data, classes, incremental, reuse
+        self, X, y, sample_weight, validation_data, classes, incremental, reuse, report
     ):
         hidden = self._hidden_sizes()
         if reuse and incremental:
             self._check_same_network()
+        raw = (X, y)  # what scikit-learn's callbacks score each epoch on
         dtype = self._dtype if reuse else None
         X, y = validate_X(self, X, y, reset=not reuse, stream=True, dtype=dtype)
         dtype = _dtype_name(X.dtype)
@@ -279,7 +290,10 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
             _engine, config, X.shape[1], hidden, spec, rng, reuse, incremental
         )
         config, dtype = trainer.config, trainer.config.dtype
+        epochs = 1 if incremental else self.max_iter
         try:
+            report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
+            report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
             validation = None
             if validation_data is not None:
                 validation = validation_arrays(self, validation_data, spec, attrs)
@@ -302,11 +316,12 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
                     data,
                     config=config,
                     state=state,
-                    epochs=1 if incremental else self.max_iter,
+                    epochs=epochs,
                     callbacks=callbacks,
                     validation=validation,
                     incremental=incremental,
                     samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
+                    report=report,
                 )
             if outcome.diverged and not early_stopping:
                 raise ValueError(
@@ -320,6 +335,7 @@ class _BaseMLPKeras(LiveNetwork, BaseEstimator, ABC):
             self._commit(trainer, config, spec, attrs, state, outcome, reuse)
             if undo is None:  # a new network: what a copy rebuilds it from
                 self._fitted_params = self._network_params()
+            report.end()
         except BaseException:
             _engine.detach_callbacks(self.callbacks or [])
             if undo is not None:  # partial_fit trained the live model in place

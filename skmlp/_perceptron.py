@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._sk_callbacks import CallbackSupportMixin, FitReport
 from ._targets import (
     check_partial_fit_class_weight,
     classification_target_type,
@@ -30,7 +31,7 @@ def _rule():
     return _rule
 
 
-class StepPerceptron(ClassifierMixin, BaseEstimator):
+class StepPerceptron(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
     """A layer of threshold logic units trained by the perceptron learning rule.
 
     Each unit computes ``z = w . x + b`` and outputs ``step(z)``. Training visits
@@ -209,8 +210,11 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         reuse = self.warm_start and hasattr(self, "classes_")
+        report = FitReport(self, self.max_iter)  # scikit-learn's callbacks
         with fit_transaction(self):
-            exhausted = self._fit(X, y, sample_weight, None, partial=False, reuse=reuse)
+            exhausted = self._fit(
+                X, y, sample_weight, None, partial=False, reuse=reuse, report=report
+            )
         # Warn only once the fit is committed: an error filter on the warning
         # must not undo a finished fit.
         if exhausted and self.tol is not None:
@@ -256,11 +260,21 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
                 "classes must be passed on the first call to partial_fit: "
                 "partial_fit(X, y, classes=np.unique(y_all))."
             )
+        report = FitReport(self, 1, "partial_fit")
         with fit_transaction(self):
-            self._fit(X, y, sample_weight, classes, partial=True, reuse=not first)
+            self._fit(
+                X,
+                y,
+                sample_weight,
+                classes,
+                partial=True,
+                reuse=not first,
+                report=report,
+            )
         return self
 
-    def _fit(self, X, y, sample_weight, classes, *, partial, reuse):
+    def _fit(self, X, y, sample_weight, classes, *, partial, reuse, report):
+        report.begin(X, y, sample_weight)
         _check_not_nd(X)
         X, y = validate_data(
             self,
@@ -294,17 +308,27 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
             state = _rule().new_state(T.shape[1], X.shape[1])
         rng = check_random_state(self.random_state)
         n_epochs = 1 if partial else self.max_iter
-        errors, converged, exhausted = self._epochs(X, T, sw, state, rng, n_epochs)
+        report.attributes = lambda: {
+            "classes_": classes_,
+            "_kind": kind,
+            **dict(zip(("coef_", "intercept_"), self._weights(state))),
+        }
+        errors, converged, exhausted = self._epochs(
+            X, T, sw, state, rng, n_epochs, report
+        )
 
         # Every check has passed and training finished: commit in one place.
         self.classes_, self._kind, self._state = classes_, kind, state
         self.errors_, self.converged_ = errors, converged
         self.n_iter_, self.t_ = len(errors), state["t"]
-        if self.average:
-            self.coef_, self.intercept_ = _rule().averaged(state)
-        else:
-            self.coef_, self.intercept_ = state["W"].copy(), state["b"].copy()
+        self.coef_, self.intercept_ = self._weights(state)
+        report.end()
         return exhausted
+
+    def _weights(self, state):
+        if self.average:
+            return _rule().averaged(state)
+        return state["W"].copy(), state["b"].copy()
 
     def _check_warm_start_labels(self, y):
         multilabel = classification_target_type(y) == "multilabel-indicator"
@@ -319,7 +343,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
                 "to learn new classes."
             )
 
-    def _epochs(self, X, T, sw, state, rng, n_epochs):
+    def _epochs(self, X, T, sw, state, rng, n_epochs, report):
         """Run up to ``n_epochs`` epochs; return the error counts, whether the
         last epoch was error-free, and whether the epochs ran out."""
         errors, best, no_improve = [], np.inf, 0
@@ -327,6 +351,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         # Samples of weight 0 are skipped, so they do not count in the tolerance.
         n_weighted = np.count_nonzero(sw)
         for epoch in range(n_epochs):
+            report.epoch_begin()
             order = rng.permutation(n) if self.shuffle else np.arange(n)
             n_err = _rule().run_epoch(
                 X,
@@ -341,6 +366,8 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
             errors.append(n_err)
             if self.verbose:
                 print(f"-- Epoch {epoch + 1}: {n_err} errors")
+            if report.epoch_end():  # a scikit-learn callback asks to stop
+                return errors, n_err == 0, False
             if n_err == 0:
                 return errors, True, False
             if self.tol is not None:

@@ -23,8 +23,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _routing
+from . import _routing, _validation_set
 from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._sk_callbacks import CallbackSupportMixin, FitReport, keras_epochs
 from ._targets import check_sample_weight
 
 _BATCH = [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None]
@@ -37,7 +38,7 @@ def _keras():
     return _wrapper_keras
 
 
-class BaseWrapper(_routing.RoutedParams, BaseEstimator):
+class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
     """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`.
 
     Not for direct use; see the subclasses for the parameters.
@@ -247,7 +248,19 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
             self._initialize(X, y)
         return self
 
-    def _fit(self, X, y, sample_weight, *, warm_start, epochs, initial_epoch, kwargs):
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        warm_start,
+        epochs,
+        initial_epoch,
+        kwargs,
+        validation=None,
+        report=None,
+    ):
         if warm_start and self.initialized_:
             X, y = self._validate(X, y, reset=False)
         else:
@@ -278,6 +291,10 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
             if fit_args.get(key) == -1:
                 fit_args[key] = X.shape[0]
         fit_args["callbacks"] = kw.make_callbacks(params, "fit")
+        fit_args = _validation_set.wrapper_fit_args(self, fit_args, validation)
+        if report is not None:  # scikit-learn's callbacks: each epoch a task
+            report.begin(X, y, sw, max_subtasks=epochs)
+            fit_args["callbacks"] += filter(None, [keras_epochs(report)])
         _, shuffle_seed = self._seeds()
         if shuffle_seed is not None:
             shuffle_seed = (shuffle_seed + initial_epoch) % _SEED_MAX
@@ -293,9 +310,21 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
             self.history_ = defaultdict(list)
         for key, values in history.history.items():
             self.history_[key] += list(values)
+        if report is not None:
+            report.end()
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+        **kwargs,
+    ):
         """Build a new model (unless ``warm_start``) and train it on ``(X, y)``.
 
         Parameters
@@ -306,6 +335,18 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; zero-weight samples are dropped.
+        X_val : array-like or sparse matrix of shape (n_val, ...), default=None
+            Validation samples (Keras's ``validation_data``, through
+            ``feature_encoder_`` as X): the ``val_`` entries of
+            ``history_``. In a :class:`~sklearn.pipeline.Pipeline`,
+            ``Pipeline(..., transform_input=["X_val"])`` runs them through
+            the fitted transformers (metadata routing: request them with
+            ``set_fit_request(X_val=True, y_val=True)``).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+default=None
+            Validation targets, through ``target_encoder_`` as y.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
         **kwargs : dict
             Passed to ``keras.Model.fit`` (prefer ``fit__*`` parameters).
 
@@ -314,6 +355,7 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        report = FitReport(self)  # before the transaction: see _sk_callbacks
         with fit_transaction(self):
             self._fit(
                 X,
@@ -323,6 +365,8 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
                 epochs=self.epochs,
                 initial_epoch=kwargs.pop("initial_epoch", 0),
                 kwargs=kwargs,
+                validation=(X_val, y_val, sample_weight_val),
+                report=report,
             )
         return self
 
@@ -432,6 +476,16 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         return self.scorer(y, self.predict(X), sample_weight=sample_weight, **params)
 
     # -- persistence -------------------------------------------------------------
+
+    def __copy__(self):
+        # Shares the live model, as a shallow copy should (scikit-learn's
+        # callbacks copy the estimator after each epoch): copy.copy would
+        # otherwise go through __getstate__ and serialize the model.
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        if "_extra_params" in self.__dict__:
+            new._extra_params = dict(self._extra_params)
+        return new
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -229,12 +229,30 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             "multilabel" if multi else "multiclass",
         ).astype(np.float32)
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+        **kwargs,
+    ):
         # The encoder takes its classes from y, not from an earlier fit.
         with fit_transaction(self):
             if not (self.warm_start and self.initialized_):
                 self.classes_ = None
-            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+            return super().fit(
+                X,
+                y,
+                sample_weight=sample_weight,
+                X_val=X_val,
+                y_val=y_val,
+                sample_weight_val=sample_weight_val,
+                **kwargs,
+            )
 
     fit.__doc__ = BaseWrapper.fit.__doc__
 

@@ -534,6 +534,42 @@ CASES = [
         ("clf",),
     ),
     Case(
+        "validation_set_both_spellings",
+        lambda e, y: e.fit(X, y, X_val=X, y_val=y, validation_data=(X, y)),
+        ValueError,
+        r"Got validation_data and X_val, y_val: both give the validation set\. "
+        r"Pass X_val=\.\.\., y_val=\.\.\. .* not both",
+        MLPS,
+    ),
+    Case(
+        "X_val_without_y_val",
+        lambda e, y: e.fit(X, y, X_val=X),
+        ValueError,
+        r"X_val is provided, but y_val was not provided: pass both",
+        MLPS,
+    ),
+    Case(
+        "y_val_without_X_val",
+        lambda e, y: e.fit(X, y, y_val=y),
+        ValueError,
+        r"y_val is provided, but X_val was not provided: pass both",
+        MLPS,
+    ),
+    Case(
+        "X_val_n_features",
+        lambda e, y: e.fit(X, y, X_val=X[:, :3], y_val=y),
+        ValueError,
+        "X has 3 features, but .* is expecting 4 features",
+        MLPS,
+    ),
+    Case(
+        "y_val_unseen_label",
+        lambda e, y: e.fit(X, y, X_val=X, y_val=Y_UNSEEN),
+        ValueError,
+        r"y_val contains labels \[5\] that y does not",
+        ("clf",),
+    ),
+    Case(
         "hidden_layer_sizes_zero_units",
         with_params(lambda e, y: e.fit(X, y), hidden_layer_sizes=(8, 0)),
         ValueError,

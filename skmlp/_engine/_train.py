@@ -46,9 +46,12 @@ def train(
     incremental=False,
     samples_seen=0,
     first_iteration=1,
+    report=None,
 ):
     """Run up to ``epochs`` epochs of ``trainer`` over ``data`` (a
-    ``_feed.Batches``), updating the stopping ``state`` in place."""
+    ``_feed.Batches``), updating the stopping ``state`` in place. ``report``
+    (a ``_sk_callbacks.FitReport``) reports each epoch to scikit-learn's
+    callbacks, if any are set."""
     model, optimizer = trainer.model, trainer.optimizer
     rule = StoppingRule(config, state, incremental=incremental)
     steps = -(-data.n // config.batch_size)
@@ -64,6 +67,7 @@ def train(
         and not callbacks
         and not config.verbose
         and trainer.multi_epoch
+        and not (report is not None and report.epochs)
     ):
         _train_in_graph(trainer, data, rule, epochs, out, metric)
         return out
@@ -72,6 +76,8 @@ def train(
     hooks.list.on_train_begin()
     logs = {}
     for epoch in range(epochs):
+        if report is not None:
+            report.epoch_begin()
         hooks.list.on_epoch_begin(epoch)
         loss, train_metric, finite = trainer.run_epoch(data, epoch, hooks)
         out.epochs += 1
@@ -81,6 +87,8 @@ def train(
             if config.early_stopping:
                 state.validation_scores.append(float("nan"))
             hooks.list.on_epoch_end(epoch, {"loss": loss})
+            if report is not None:
+                report.epoch_end(fitted=False)
             break
         out.samples_seen += data.n
         logs = {"loss": loss, metric: train_metric}
@@ -111,7 +119,9 @@ def train(
         for name, value in logs.items():
             out.history.setdefault(name, []).append(value)
         hooks.list.on_epoch_end(epoch, logs)
-        if decision == "stop" or model.stop_training:
+        # A scikit-learn callback may ask to stop, as a Keras one may.
+        asked = report is not None and report.epoch_end()
+        if decision == "stop" or model.stop_training or asked:
             out.stopped = True
             break
     hooks.list.on_train_end(logs)
