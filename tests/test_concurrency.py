@@ -142,11 +142,24 @@ def _imported_X_y():
     return X, y
 
 
+def _filters():
+    """warnings.filters, each module or message pattern as its text.
+
+    scikit-learn's own threading workers (``sklearn.utils.parallel``) enter
+    ``warnings.catch_warnings`` and re-add the caller's filters, compiling each
+    pattern; two such workers leaving in the other order than they entered
+    leave the re-added (compiled) copies behind. The filters are the same.
+    """
+    return [
+        tuple(getattr(part, "pattern", part) for part in f) for f in warnings.filters
+    ]
+
+
 def _process_state():
     """What every thread of the process shares and a fit must not change."""
     fd2 = os.fstat(2)
     return {
-        "warnings.filters": list(warnings.filters),
+        "warnings.filters": _filters(),
         "warnings.showwarning": warnings.showwarning,
         "fd 2": (fd2.st_dev, fd2.st_ino),
     }
