@@ -9,9 +9,7 @@ TensorFlow.
 
 import contextlib
 import functools
-import io
 import math
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -345,18 +343,12 @@ def predict_loop(model, X, pred_args):
 
 def model_bytes(model):
     """The model, its weights and its optimizer state as a .keras zip."""
-    from keras.src.saving import saving_lib  # the only file-object API
+    from ._engine._private import model_bytes
 
-    buf = io.BytesIO()
-    saving_lib.save_model(model, buf)
-    return buf.getvalue()
+    return model_bytes(model)
 
 
 def model_from_bytes(data):
-    from keras.src.saving import saving_lib
+    from ._engine._private import model_from_bytes
 
-    with warnings.catch_warnings():
-        # An optimizer that never stepped has fewer variables than the one
-        # compile builds; Keras warns that it skips loading them.
-        warnings.filterwarnings("ignore", message="Skipping variable loading")
-        return saving_lib.load_model(io.BytesIO(data), safe_mode=False)
+    return model_from_bytes(data)
