@@ -22,6 +22,10 @@ def detach_callbacks(callbacks):
         for name in (*run_time, "_summary_module"):
             if name in vars(cb):
                 setattr(cb, name, {} if name == "_writers" else None)
+        # ReduceLROnPlateau's comparison, a lambda before Keras 3.11 (which
+        # cannot be pickled); those versions make it again when training starts.
+        if getattr(vars(cb).get("monitor_op"), "__name__", None) == "<lambda>":
+            cb.monitor_op = None
     return callbacks
 
 
