@@ -37,9 +37,17 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "myst_parser",
 ]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "**.ipynb_checkpoints",
+    "generated/*.inc",
+]
 default_role = "literal"
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": True}
@@ -82,6 +90,9 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib",),
     "min_reported_time": 5,
     "write_computation_times": False,
+    # "Examples using" sections on the API pages.
+    "backreferences_dir": "generated/backreferences",
+    "doc_module": ("skmlp",),
 }
 
 # -- Benchmark results ----------------------------------------------------------
@@ -96,8 +107,8 @@ def _write_benchmark_include():
     if results.is_file():
         text = (
             "The latest results, from ``benchmarks/RESULTS.md``:\n\n"
-            ".. literalinclude:: ../../benchmarks/RESULTS.md\n"
-            "   :language: markdown\n"
+            ".. include:: ../../benchmarks/RESULTS.md\n"
+            "   :parser: myst_parser.sphinx_\n"
         )
     else:
         text = (

@@ -65,8 +65,9 @@ _SHARED_PARAMETERS = """\
     distribution : {"mirrored", "multi_worker"}, callable, tf.distribute.Strategy \
 or None, default=None
         Data-parallel training: the model is built and compiled inside this
-        ``tf.distribute`` strategy's scope, and Keras splits each batch over
-        its replicas. "mirrored" is ``tf.distribute.MirroredStrategy()`` (the
+        ``tf.distribute`` strategy's scope, and skmlp's training loop splits
+        each batch into one part per replica and runs the parts with
+        ``strategy.run``. "mirrored" is ``tf.distribute.MirroredStrategy()`` (the
         local GPUs, or logical devices), "multi_worker" is
         ``tf.distribute.MultiWorkerMirroredStrategy()`` (workers described by
         ``TF_CONFIG``; one per process, made at its first such fit, before

@@ -349,7 +349,7 @@ class StepPerceptron(ClassifierMixin, BaseEstimator):
         return errors, False, True
 
     def decision_function(self, X):
-        """The score ``z = w . x + b`` of every unit.
+        """The score ``z = w @ x + b`` of every unit.
 
         Parameters
         ----------

@@ -75,7 +75,7 @@ _DOC_ATTRIBUTES = """
         Keras's history of every metric, one entry per epoch.
     n_features_in_ : int
         Number of features seen during ``fit`` (``X.shape[1]``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Names of the features, if ``X`` had string column names.
     X_shape_, X_dtype_, y_dtype_, target_type_ :
         What ``fit`` saw.
