@@ -29,7 +29,7 @@ def model_bytes(model, *, build_optimizer=True):
     ``build_optimizer=False`` leaves the model untouched (the ``model``
     parameter: the user's instance).
     """
-    from keras.src.saving import saving_lib  # the only file-object API
+    from ._engine._private import model_bytes as keras_bytes
 
     optimizer = getattr(model, "optimizer", None)
     if build_optimizer and optimizer is not None and not optimizer.built:
@@ -38,9 +38,7 @@ def model_bytes(model, *, build_optimizer=True):
         # loading them. Its slots are built as the first step would (zeros).
         if model.built:
             optimizer.build(model.trainable_variables)
-    buf = io.BytesIO()
-    saving_lib.save_model(model, buf)
-    return buf.getvalue()
+    return keras_bytes(model)
 
 
 def model_from_bytes(data, owner, *, live=None):
@@ -56,17 +54,16 @@ def model_from_bytes(data, owner, *, live=None):
         The model ``data`` was just made from (a copy in this process): its
         bytes are trusted and its classes serve as custom objects.
     """
-    from keras.src.saving import saving_lib, serialization_lib
+    from ._engine._private import in_safe_mode
+    from ._engine._private import model_from_bytes as keras_model
 
     if live is None:
         # Safe unless the user opted in (enable_unsafe_deserialization()).
-        safe_mode, custom_objects = serialization_lib.in_safe_mode() is not False, {}
+        safe_mode, custom_objects = in_safe_mode(), {}
     else:
         safe_mode, custom_objects = False, _classes_of(live)
     try:
-        return saving_lib.load_model(
-            io.BytesIO(data), custom_objects=custom_objects, safe_mode=safe_mode
-        )
+        return keras_model(data, safe_mode=safe_mode, custom_objects=custom_objects)
     except Exception as exc:
         raise _load_error(exc, data, owner) from exc
 
@@ -108,7 +105,9 @@ def restore_models(state, owner, live=None):
 
 def _classes_of(model):
     """``{registered name: class}`` of the model and every layer in it."""
-    layers = [model, *model._flatten_layers(include_self=False, recursive=True)]
+    from ._engine._private import flatten_layers
+
+    layers = [model, *flatten_layers(model)]
     return {keras.saving.get_registered_name(type(obj)): type(obj) for obj in layers}
 
 

@@ -119,6 +119,10 @@ def test_metadata_routing_passes_sample_weight(binary):
             direct.predict_proba(StandardScaler().fit_transform(X)),
             atol=1e-6,
         )
+        # The search scores the pipeline with the weights: scikit-learn < 1.8's
+        # default scorer asks the pipeline's own score request for them (later
+        # versions follow the pipeline's routing to its last step).
+        pipe.set_score_request(sample_weight=True)
         search = GridSearchCV(pipe, {"mlpkerasclassifier__alpha": [1e-4]}, cv=2)
         search.fit(X, y, sample_weight=sw)
         assert search.best_score_ > 0.5

@@ -27,10 +27,12 @@ def global_state():
     import keras
     import tensorflow as tf
     from keras.src.backend.common import global_state as keras_globals
-    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+    from keras.src.random import seed_generator
     from tensorflow.python.framework import config as tf_config
 
-    generator = keras_globals.get_global_attribute(GLOBAL_SEED_GENERATOR)
+    # The name of Keras's global seed generator (a constant from Keras 3.13).
+    name = getattr(seed_generator, "GLOBAL_SEED_GENERATOR", "global_seed_generator")
+    generator = keras_globals.get_global_attribute(name)
     numpy_state = np.random.get_state()
     return {
         "numpy": (numpy_state[0], numpy_state[1].tolist(), *numpy_state[2:]),

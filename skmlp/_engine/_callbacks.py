@@ -13,14 +13,19 @@ def detach_callbacks(callbacks):
     for cb in callbacks:
         if not isinstance(cb, keras.callbacks.Callback):
             continue  # refused before training, with its own error
-        if hasattr(cb, "_model"):
-            cb._model = None
+        for name, value in list(vars(cb).items()):  # the model (``_model``)
+            if isinstance(value, keras.Model):
+                setattr(cb, name, None)
         # CSVLogger's file and writer; TensorBoard's writers and the summary
         # module it imports lazily (each is made again when training starts).
         run_time = ("csv_file", "writer", "_writers", "_train_writer", "_val_writer")
         for name in (*run_time, "_summary_module"):
             if name in vars(cb):
                 setattr(cb, name, {} if name == "_writers" else None)
+        # ReduceLROnPlateau's comparison, a lambda before Keras 3.11 (which
+        # cannot be pickled); those versions make it again when training starts.
+        if getattr(vars(cb).get("monitor_op"), "__name__", None) == "<lambda>":
+            cb.monitor_op = None
     return callbacks
 
 
@@ -29,8 +34,6 @@ class Hooks:
     ``verbose`` 1 (a bar per epoch) or 2 (a line per epoch)."""
 
     def __init__(self, callbacks, model, *, verbose, epochs, steps):
-        from keras.src import utils
-
         callbacks = list(callbacks or [])
         for i, cb in enumerate(callbacks):
             if not isinstance(cb, keras.callbacks.Callback):
@@ -54,9 +57,7 @@ class Hooks:
             "on_train_batch_end",
         )
         self.batch_hooks = (progbar and verbose == 1) or any(
-            not utils.is_default(getattr(cb, m))
-            for cb in callbacks
-            for m in batch_methods
+            overrides(cb, m) for cb in callbacks for m in batch_methods
         )
 
     def batch_begin(self, b):
@@ -66,3 +67,15 @@ class Hooks:
     def batch_end(self, b, logs):
         if self.batch_hooks:
             self.list.on_train_batch_end(b, logs)
+
+
+def overrides(callback, method):
+    """Whether ``callback``'s ``method`` is its own (a subclass's method, or
+    one set on the instance, as LambdaCallback does), not
+    ``keras.callbacks.Callback``'s no-op: public names only, the same answer
+    on every Keras (``keras.src.utils.is_default`` calls every method
+    overridden before Keras 3.6)."""
+    bound = getattr(callback, method)
+    return getattr(bound, "__func__", bound) is not getattr(
+        keras.callbacks.Callback, method
+    )

@@ -3,6 +3,9 @@ the graph."""
 
 from .._tf import quiet_stderr, tf
 
+#: TensorFlow's private flat call of a concrete function (guarded below).
+FLAT_CALL = "_call_flat"
+
 
 def quiet_first_call(function):
     """A fast caller of ``function`` (a ``tf.function`` with an input
@@ -27,7 +30,7 @@ def quiet_first_call(function):
                 concrete = function.get_concrete_function()
                 result = concrete(*args)
             state["concrete"] = concrete
-            state["flat"] = getattr(concrete, "_call_flat", None)
+            state["flat"] = getattr(concrete, FLAT_CALL, None)
             return result
         flat = state["flat"]
         if flat is None:  # a TensorFlow without it: the public call

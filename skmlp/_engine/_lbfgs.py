@@ -8,6 +8,9 @@ set at the flat parameter vector (the trainer's ``compiled_loss_and_grad``).
 The optimum is written into the Keras model's variables at the end.
 """
 
+import re
+
+import scipy
 import scipy.optimize
 
 from .._tf import tf
@@ -68,8 +71,17 @@ def _convergence_message(result, n_iter, config):
 
 
 def _iprint(value):
-    try:
-        from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
-    except ImportError:  # older scikit-learn: SciPy still takes iprint
-        return {"iprint": value}
-    return _get_additional_lbfgs_options_dict("iprint", value)
+    """SciPy's ``iprint`` option where the installed SciPy still takes it.
+
+    SciPy 1.15 deprecated L-BFGS-B's ``disp`` and ``iprint`` (a
+    DeprecationWarning on every fit) and 1.18 removed them (an
+    OptimizeWarning, "Unknown solver options"): from 1.15 on nothing is
+    passed, whatever the scikit-learn (1.6 passes ``iprint`` to every SciPy).
+    """
+    return {"iprint": value} if scipy_version() < (1, 15) else {}
+
+
+def scipy_version():
+    """The installed SciPy's (major, minor)."""
+    match = re.match(r"(\d+)\.(\d+)", scipy.__version__)
+    return (int(match[1]), int(match[2])) if match else (0, 0)

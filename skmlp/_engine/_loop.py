@@ -25,7 +25,7 @@ import functools
 import numpy as np
 
 from .._tf import keras, tf
-from . import _epochs, _losses, _optimizers
+from . import _epochs, _losses, _optimizers, _private
 from ._compiled import bind_variant, quiet_first_call
 from ._optimizers import make_optimizer
 
@@ -99,7 +99,7 @@ class Trainer:
 
     def dense_layers(self):
         """The model's Dense layers, in order (``coefs_``, ``intercepts_``)."""
-        layers = self.model._flatten_layers(include_self=False, recursive=True)
+        layers = _private.flatten_layers(self.model)
         return [
             layer
             for layer in layers

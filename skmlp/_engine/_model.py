@@ -15,6 +15,7 @@ import numpy as np
 
 from .._forward import keras_activation
 from .._tf import keras, ops
+from . import _private
 
 _SEED_LOCK = threading.Lock()
 
@@ -50,16 +51,11 @@ def keras_default_seeds(seed):
     """Within this context, Keras's unseeded initializers and seed generators
     draw their seeds from ``random.Random(seed)`` instead of Python's global
     ``random`` module: a custom model is reproducible, and the global state
-    is left alone. Serialised, so concurrent builds do not interleave."""
-    from keras.src.random import seed_generator
-
-    with _SEED_LOCK:
-        saved = seed_generator.python_random
-        seed_generator.python_random = random.Random(seed)
-        try:
-            yield
-        finally:
-            seed_generator.python_random = saved
+    is left alone. Serialised, so concurrent builds do not interleave. Keras's
+    private name, its fallback and the check that the seeds apply:
+    :func:`skmlp._engine._private.default_seeds`."""
+    with _SEED_LOCK, _private.default_seeds(random.Random(seed)):
+        yield
 
 
 def ensure_built(model, n_features, dtype):
