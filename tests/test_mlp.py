@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier, is_regressor
-from sklearn.datasets import load_diabetes, load_digits, make_classification
+from sklearn.datasets import (
+    load_diabetes,
+    load_digits,
+    load_iris,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, recall_score
 from sklearn.model_selection import train_test_split
@@ -438,3 +443,23 @@ def test_integer_hyperparameters_are_accepted(small_clf):
         (4,), solver="sgd", momentum=0, learning_rate_init=1, max_iter=1, random_state=0
     )
     assert _quiet_fit(clf, X, y).n_iter_ == 1
+
+
+def test_keras_early_stopping_decides_when_given():
+    """A Keras EarlyStopping in ``callbacks`` decides when to stop: the
+    built-in rule (here it would stop after 3 epochs) stands aside."""
+    import keras
+
+    X, y = load_iris(return_X_y=True)
+    es = keras.callbacks.EarlyStopping(monitor="loss", patience=4, min_delta=1e9)
+    clf = MLPKerasClassifier(
+        (8,), max_iter=20, tol=10.0, n_iter_no_change=1, random_state=0, callbacks=[es]
+    )
+    clf.fit(X, y)
+    # Keras's rule: the first epoch improves on nothing, the next four do not.
+    assert es.stopped_epoch == 4
+    assert clf.n_iter_ == 5
+    without = MLPKerasClassifier(
+        (8,), max_iter=20, tol=10.0, n_iter_no_change=1, random_state=0
+    ).fit(X, y)
+    assert without.n_iter_ == 3

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._tf import keras
 from . import _optimizers
 from ._callbacks import Hooks
 from ._stopping import StoppingRule
@@ -61,6 +62,12 @@ def train(
         isinstance(config.verbose, bool) and config.verbose or (config.verbose > 2)
     )
     out = Outcome(samples_seen=samples_seen)
+    # A Keras EarlyStopping among the callbacks decides when to stop: the
+    # built-in rule (n_iter_no_change) stands aside, as the user asked for
+    # Keras's; its learning-rate schedule ("adaptive") still applies.
+    keras_decides = any(
+        isinstance(cb, keras.callbacks.EarlyStopping) for cb in callbacks or []
+    )
     if (
         data.in_graph
         and validation is None
@@ -110,6 +117,8 @@ def train(
         if config.invscaling:
             rate = _optimizers.invscaling_rate(config, out.samples_seen)
             _optimizers.set_learning_rate(optimizer, rate)
+        if decision == "stop" and keras_decides:
+            decision = "go"
         if decision == "lower":
             _optimizers.set_learning_rate(optimizer, lr / 5.0)
             if sklearn_verbose:
