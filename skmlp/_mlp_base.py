@@ -35,7 +35,7 @@ from ._mlp_data import (
     validate_X,
     validation_arrays,
 )
-from ._mlp_weights import LiveNetwork
+from ._mlp_weights import LiveNetwork, read_only
 from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
 from ._targets import TargetSpec, check_same_targets
 
@@ -400,7 +400,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         self._activations = _engine.numpy_activations(trainer)
         for name, value in attrs.items():
             setattr(self, name, value)
-        self._weights = trainer.get_weights()
+        self._weights = read_only(trainer.get_weights())
         self.n_iter_ = outcome.epochs
         self.t_ = outcome.samples_seen if config.stochastic else 0
         self.n_outputs_ = spec.n_outputs
@@ -497,6 +497,8 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
                 TrainConfig, state["_config"], self, versions
             )
             state["_spec"] = restore_record(TargetSpec, state["_spec"], self, versions)
+        if "_weights" in state:
+            state["_weights"] = read_only(np.array(w) for w in state["_weights"])
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -77,7 +77,7 @@ class LiveNetwork:
         (``model_``): whatever was done through it is what predicts."""
         trainer = self.__dict__.get("_trainer")
         if trainer is not None and trainer.exposed:
-            self._weights = trainer.get_weights()
+            self._weights = read_only(trainer.get_weights())
         return self._weights
 
     def _dense_weights(self):
@@ -86,8 +86,8 @@ class LiveNetwork:
             return weights[0::2], weights[1::2]
         layers = self._live_trainer().dense_layers()
         return (
-            [np.asarray(layer.kernel) for layer in layers],
-            [np.asarray(layer.bias) for layer in layers],
+            read_only(np.asarray(layer.kernel).copy() for layer in layers),
+            read_only(np.asarray(layer.bias).copy() for layer in layers),
         )
 
     @property
@@ -130,14 +130,14 @@ class LiveNetwork:
                 f"{len(arrays)}."
             )
         for i, array in enumerate(arrays):
-            array = np.asarray(array, dtype=weights[2 * i + which].dtype)
+            array = np.array(array, dtype=weights[2 * i + which].dtype)
             if array.shape != weights[2 * i + which].shape:
                 raise ValueError(
                     f"Layer {i} has shape {weights[2 * i + which].shape}, got "
                     f"{array.shape}."
                 )
             weights[2 * i + which] = array
-        self._weights = weights
+        self._weights = read_only(weights)
         trainer = self.__dict__.get("_trainer")
         if trainer is not None:
             trainer.set_weights(weights)
@@ -202,3 +202,14 @@ class LiveNetwork:
                     _engine.POOL.hold(trainer, self)
                     self._trainer = trainer
         return self._trainer
+
+
+def read_only(arrays):
+    """``arrays`` (the weights ``coefs_``, ``intercepts_`` and the NumPy
+    predictions share), made read-only: written in place, they would change
+    those predictions but not ``model_`` or pickles. Assigning ``coefs_``
+    or ``model_.set_weights`` changes them everywhere."""
+    arrays = list(arrays)
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays

@@ -463,3 +463,23 @@ def test_keras_early_stopping_decides_when_given():
         (8,), max_iter=20, tol=10.0, n_iter_no_change=1, random_state=0
     ).fit(X, y)
     assert without.n_iter_ == 3
+
+
+def test_fitted_weights_written_in_place_raise():
+    """``coefs_[0][:] = 0`` would change the NumPy predictions but not
+    ``model_`` or a pickle: it raises; assigning ``coefs_`` works everywhere."""
+    X, y = load_iris(return_X_y=True)
+    clf = MLPKerasClassifier((5,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="read-only"):
+        clf.coefs_[0][:] = 0
+    with pytest.raises(ValueError, match="read-only"):
+        clf.intercepts_[1][0] = 1.0
+    zeroed = [np.zeros_like(c) for c in clf.coefs_]
+    clf.coefs_ = zeroed
+    zeroed[0][:] = 1.0  # the caller's array is copied, not kept
+    assert not clf.coefs_[0].any()
+    proba = clf.predict_proba(X[:3])
+    assert_allclose(clf.model_(X[:3]), proba, rtol=1e-6)
+    assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X[:3]), proba)
+    with pytest.raises(ValueError, match="read-only"):
+        pickle.loads(pickle.dumps(clf)).coefs_[0][:] = 0
