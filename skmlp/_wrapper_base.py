@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _routing
+from . import _routing, _wrapper_build
 from ._base import check_pickled_version, fit_transaction, pickled_state
 
 _BATCH = [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None]
@@ -183,29 +183,6 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         rng = check_random_state(self.random_state)
         return tuple(int(s) for s in rng.randint(_SEED_MAX, size=2))
 
-    def _build_fn(self):
-        model = self.model
-        if model is None:
-            if hasattr(self, "_keras_build_fn"):
-                return self._keras_build_fn
-            raise ValueError(
-                "model=None: pass a function that builds a Keras model "
-                "(model=build_fn) or a keras.Model instance, or implement "
-                "_keras_build_fn in a subclass."
-            )
-        if _keras().is_model(model):
-            return lambda: _keras().clone_instance(model)
-        return model
-
-    def _build_kwargs(self, fn, params):
-        return _routing.build_kwargs(
-            fn,
-            params,
-            self._extra_params,
-            meta=self._meta,
-            compile_kwargs=lambda: _keras().compile_kwargs(params),
-        )
-
     def _initialize(self, X, y):
         X, y = self._validate(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
@@ -213,10 +190,10 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         self.feature_encoder_ = self.feature_encoder.fit(X)
         self.__dict__.update(getattr(self.feature_encoder_, "get_metadata", dict)())
         kw, params = _keras(), self.get_params()
-        fn = self._build_fn()
+        fn = _wrapper_build.build_function(self)
         build_seed, _ = self._seeds()
         with kw.default_seeds(build_seed):
-            model = fn(**self._build_kwargs(fn, params))
+            model = fn(**_wrapper_build.build_kwargs(self, fn, params))
         if not kw.is_model(model):
             raise TypeError(
                 f"The build function returned {type(model).__name__}, not a "
