@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _routing, _wrapper_build
+from . import _routing, _wrapper_build, _wrapper_checks
 from ._base import check_pickled_version, fit_transaction, pickled_state
 
 _BATCH = [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None]
@@ -42,11 +42,17 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
     Not for direct use; see the subclasses for the parameters.
     """
 
+    #: The unprefixed parameters that go to ``Model.compile``, ``fit`` and
+    #: ``predict`` (scikeras's names).
+    _compile_kwargs = _routing.COMPILE_KWARGS
+    _fit_kwargs = _routing.FIT_KWARGS
+    _predict_kwargs = _routing.PREDICT_KWARGS
+
     _parameter_constraints_base: dict = {
-        "model": [callable, None],
+        "model": "no_validation",  # checked by _wrapper_build, as scikeras
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
-        "optimizer": [str, type, HasMethods(["apply_gradients"])],
+        "optimizer": [str, type, HasMethods(["apply_gradients"]), None],
         "loss": [str, callable, list, tuple, dict, None],
         "metrics": [str, callable, list, tuple, dict, None],
         "batch_size": _BATCH,
@@ -116,6 +122,11 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
     # -- state -----------------------------------------------------------------
 
     @property
+    def __name__(self):
+        # scikeras's: messages and scikit-learn's checks name the estimator.
+        return type(self).__name__
+
+    @property
     def initialized_(self):
         """Whether the estimator has a model (``fit`` or ``initialize``)."""
         return hasattr(self, "model_")
@@ -149,7 +160,7 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
     def _validate(self, X, y="no_validation", reset=False):
         # CSR: Keras's data adapter mishandles other sparse formats (CSC).
         kw = dict(accept_sparse="csr", allow_nd=True, reset=reset)
-        if isinstance(y, str) and y == "no_validation":
+        if y is None or (isinstance(y, str) and y == "no_validation"):
             X, y = validate_data(self, X, **kw), None
         else:
             X, y = validate_data(
@@ -158,12 +169,12 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         if reset:
             self.X_shape_, self.X_dtype_ = X.shape, X.dtype
             if y is not None:
+                from sklearn.utils.multiclass import type_of_target
+
                 self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
-        elif X.shape[1:] != self.X_shape_[1:]:
-            raise ValueError(
-                f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} "
-                f"was fitted on samples of shape {self.X_shape_[1:]}."
-            )
+                self.target_type_ = type_of_target(y)
+        else:
+            _wrapper_checks.same_data(self, X, y)
         return X, y
 
     def _sample_weight(self, X, y, sample_weight):
@@ -183,7 +194,7 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         rng = check_random_state(self.random_state)
         return tuple(int(s) for s in rng.randint(_SEED_MAX, size=2))
 
-    def _initialize(self, X, y):
+    def _initialize(self, X, y=None):
         X, y = self._validate(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         self.__dict__.update(getattr(self.target_encoder_, "get_metadata", dict)())
@@ -199,22 +210,22 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
                 f"The build function returned {type(model).__name__}, not a "
                 "keras.Model; end it with `return model`."
             )
-        kw.ensure_compiled(model, kw.compile_kwargs(params))
-        if self.run_eagerly:
-            model.run_eagerly = True
         self.model_ = model
         self._forward = kw.Forward(model)
         return X, y
 
     def initialize(self, X, y=None):
-        """Build and compile the model without training it.
+        """Build the model without training it (a ``keras.Model`` instance
+        given as ``model`` is used as it is, trained or not).
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, ...)
             Samples the model will take.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets (they set ``classes_``, ``n_outputs_``, ...).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+                default=None
+            Targets (they set ``classes_``, ``n_outputs_``, ...); a
+            transformer subclass needs none.
 
         Returns
         -------
@@ -230,17 +241,18 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
             X, y = self._validate(X, y, reset=False)
         else:
             X, y = self._initialize(X, y)
+        kw, params = _keras(), self.get_params()
+        kw.ensure_compiled(self.model_, lambda: kw.compile_kwargs(params))
+        if self.run_eagerly:
+            self.model_.run_eagerly = True
+        if sample_weight is not None:
+            _wrapper_checks.nonzero_weights(np.asarray(sample_weight))
         sw = self._sample_weight(X, y, sample_weight)
         if sw is not None:
-            if not np.any(sw):
-                raise ValueError(
-                    "Every sample_weight is zero: there is nothing to train on; "
-                    "give some samples a positive weight."
-                )
             keep = sw != 0  # as scikit-learn: a zero weight removes the sample
             X, y, sw = X[keep], y[keep], sw[keep]
-        kw, params = _keras(), self.get_params()
         Y = self.target_encoder_.transform(y)
+        X = self.feature_encoder_.transform(X)
         kw.check_outputs(
             self.model_,
             Y,
@@ -252,25 +264,16 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         fit_args.update(kwargs)
         epochs = fit_args.pop("epochs", epochs)
         fit_args.update(epochs=initial_epoch + epochs, initial_epoch=initial_epoch)
-        for key in ("batch_size", "validation_batch_size"):
-            if fit_args.get(key) == -1:
-                fit_args[key] = X.shape[0]
+        _wrapper_checks.all_rows(fit_args, X)
         fit_args["callbacks"] = kw.make_callbacks(params, "fit")
         _, shuffle_seed = self._seeds()
         if shuffle_seed is not None:
             shuffle_seed = (shuffle_seed + initial_epoch) % _SEED_MAX
-        history = kw.fit_model(
-            self.model_,
-            self.feature_encoder_.transform(X),
-            Y,
-            sw,
-            fit_args,
-            shuffle_seed,
-        )
+        history = kw.fit_model(self.model_, X, Y, sw, fit_args, shuffle_seed)
         if not warm_start or initial_epoch == 0 or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
         for key, values in history.history.items():
-            self.history_[key] += list(values)
+            self.history_[kw.history_name(key)] += list(values)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, **kwargs):
@@ -327,8 +330,9 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         for name in ("epochs", "initial_epoch"):
             if name in kwargs:
                 raise TypeError(
-                    f"partial_fit trains one epoch from the current one; it takes "
-                    f"no {name!r} (use fit for several epochs)."
+                    f"Invalid argument `{name}` to `partial_fit`: partial_fit "
+                    "trains one epoch from the current one (use fit for several "
+                    "epochs)."
                 )
         with fit_transaction(self):
             self._fit(
@@ -352,9 +356,9 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         pred_args = _routing.route(params, "predict", strict=True)
         pred_args.update(kwargs)
         callbacks = _keras().make_callbacks(params, "predict")
-        rows = pred_args.pop("batch_size", None)
-        if rows == -1:
-            rows = X.shape[0]
+        rows = _wrapper_checks.all_rows(pred_args, X, ["batch_size"]).pop(
+            "batch_size", None
+        )
         verbose = pred_args.pop("verbose", 0)
         pred_args.pop("callbacks", None)
         if sp.issparse(X) or callbacks or verbose or pred_args:

@@ -37,6 +37,8 @@ def _resolver(module, what, examples):
             obj = module.get(name)
         except ValueError:
             raise ValueError(
+                f"Could not interpret {what.replace('metrics', 'metric')} "
+                f"identifier: {name!r}. "
                 f"{what}={name!r} is not a Keras {what} name; use one of "
                 f"{examples}, a keras.{module.__name__.split('.')[-1]} class or "
                 "an instance."
@@ -44,6 +46,8 @@ def _resolver(module, what, examples):
         if routed and not isinstance(obj, type):
             # "sparse_categorical_crossentropy" is a function; its routed
             # parameters (from_logits=...) belong to the class.
+            cls = getattr(module, name, None)
+            obj = cls if isinstance(cls, type) else obj
             obj = getattr(module, _snake_to_class(name), obj)
         if what == "optimizer" and not isinstance(obj, type):
             obj = type(obj)  # keras.optimizers.get returns an instance
@@ -70,16 +74,20 @@ def _fresh(obj):
 
 
 def compile_kwargs(params):
-    """``Model.compile`` keyword arguments from the estimator's parameters."""
-    kw = _routing.route(params, "compile", _routing.COMPILE_KWARGS)
-    optimizer = _routing.instantiate(
-        kw.get("optimizer", "rmsprop"),
-        _routing.route(params, "optimizer"),
-        "optimizer",
-        _resolver(keras.optimizers, "optimizer", "'adam', 'sgd', 'rmsprop'"),
-    )
-    kw["optimizer"] = _fresh(optimizer)
-    if kw.get("loss") is not None:
+    """``Model.compile`` keyword arguments from the estimator's parameters:
+    every key of ``_routing.COMPILE_KWARGS`` (None where unset, as scikeras
+    gives them to the build function), then the ``compile__*`` ones."""
+    kw = dict.fromkeys(sorted(_routing.COMPILE_KWARGS))
+    kw.update(_routing.route(params, "compile", _routing.COMPILE_KWARGS))
+    if kw["optimizer"] is not None:
+        optimizer = _routing.instantiate(
+            kw["optimizer"],
+            _routing.route(params, "optimizer", strict=True),
+            "optimizer",
+            _resolver(keras.optimizers, "optimizer", "'adam', 'sgd', 'rmsprop'"),
+        )
+        kw["optimizer"] = _fresh(optimizer)
+    if kw["loss"] is not None:
         kw["loss"] = _routing.instantiate(
             kw["loss"],
             _routing.route(params, "loss"),
@@ -90,13 +98,13 @@ def compile_kwargs(params):
                 "'mse', 'binary_crossentropy', 'sparse_categorical_crossentropy'",
             ),
         )
-    metrics = kw.get("metrics")
+    metrics = kw["metrics"]
     if metrics is not None:
-        if not isinstance(metrics, (list, tuple, dict)):
-            metrics = [metrics]  # Keras wants a list or a dict
         metrics = _routing.instantiate(
             metrics, _routing.route(params, "metrics"), "metrics", _resolve_metric
         )
+        if not isinstance(metrics, (list, tuple, dict)):
+            metrics = [metrics]  # Keras wants a list or a dict
         kw["metrics"] = (
             {k: _fresh(m) for k, m in metrics.items()}
             if isinstance(metrics, dict)
@@ -156,34 +164,42 @@ def is_model(obj):
     return isinstance(obj, keras.Model)
 
 
-def clone_instance(model):
-    """A fresh copy of a user's ``keras.Model`` (new weights), compiled as the
-    original was."""
-    try:
-        clone = keras.models.clone_model(model)
-    except Exception as exc:
-        raise ValueError(
-            f"model={type(model).__name__} instance could not be cloned with "
-            f"keras.models.clone_model ({exc}); pass a function that builds the "
-            "model instead (model=build_fn)."
-        ) from None
-    config = model.get_compile_config() if model.compiled else None
-    if config:
-        clone.compile_from_config(config)
-    return clone
-
-
 def ensure_compiled(model, kwargs):
-    """Compile ``model`` from ``kwargs`` unless the build function did."""
-    if model.compiled:
-        return
-    if kwargs.get("loss") is None:
+    """Compile ``model`` from ``kwargs()`` unless it is compiled, then check
+    that it has a loss and an optimizer (scikeras's rule and messages)."""
+    if not model.compiled:
+        model.compile(**kwargs())
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, (list, tuple, dict)):
+        values = loss.values() if isinstance(loss, dict) else loss
+        if not any(callable(v) or isinstance(v, str) for v in values):
+            loss = None
+    if not loss:
         raise ValueError(
-            "The model is not compiled and loss=None: pass a loss (e.g. "
-            "loss='sparse_categorical_crossentropy' or loss='mse'), or compile "
-            "the model in the build function."
+            "You must provide a loss or a compiled model: no valid loss function "
+            "found. Pass loss=... (e.g. loss='sparse_categorical_crossentropy' "
+            "or loss='mse'), or compile the model with a loss in the build "
+            "function."
         )
-    model.compile(**kwargs)
+    if not getattr(model, "optimizer", None):
+        raise ValueError(
+            "You must provide an optimizer or a compiled model: pass "
+            "optimizer=... (e.g. 'adam'), or compile the model with one."
+        )
+
+
+def history_name(key):
+    """scikeras's name of a history key: a metric's full name (``"mse"``
+    gives ``"mean_squared_error"``); losses, validation keys and names Keras
+    does not know stay as they are."""
+    if key == "loss" or key.startswith("val_"):
+        return key
+    from ._keras_names import metric_name
+
+    try:
+        return metric_name(key)
+    except (TypeError, ValueError):
+        return key
 
 
 def _width(a):
@@ -205,6 +221,8 @@ def check_outputs(model, Y, n_outputs_expected, n_classes):
         return
     if n_outputs_expected and len(outputs) != n_outputs_expected:
         raise ValueError(
+            f"Detected a Keras model input of size {n_outputs_expected}, but the "
+            f"model has {len(outputs)} outputs. "
             f"The model has {len(outputs)} output(s) but the target encoder gives "
             f"{n_outputs_expected} (meta['n_outputs_expected_']); build a model "
             f"with {n_outputs_expected} output(s) or override target_encoder."

@@ -7,6 +7,7 @@ import``); the shared machinery is ``_wrapper_base.BaseWrapper``.
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import fit_transaction
 from ._targets import sample_weights
@@ -189,14 +190,6 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         categories = "auto" if classes is None else [classes]
         return ClassifierLabelEncoder(loss=self.loss, categories=categories)
 
-    def _validate(self, X, y="no_validation", reset=False):
-        X, y = super()._validate(X, y, reset)
-        if reset and y is not None:
-            from sklearn.utils.multiclass import type_of_target
-
-            self.target_type_ = type_of_target(y)
-        return X, y
-
     def _sample_weight(self, X, y, sample_weight):
         if self.class_weight is None:
             return super()._sample_weight(X, y, sample_weight)
@@ -209,6 +202,14 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             np.asarray(self.classes_),
             "multilabel" if multi else "multiclass",
         ).astype(np.float32)
+
+    def initialize(self, X, y):
+        # The encoder takes its classes from y, not from an earlier fit.
+        with fit_transaction(self):
+            self.classes_ = None
+            return super().initialize(X, y)
+
+    initialize.__doc__ = BaseWrapper.initialize.__doc__
 
     def fit(self, X, y, sample_weight=None, **kwargs):
         # The encoder takes its classes from y, not from an earlier fit.
@@ -272,9 +273,13 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
                 proba /= sums
         return proba
 
+    # BaseWrapper's (through ``scorer``), not ClassifierMixin's.
+    score = BaseWrapper.score
+
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
-        """Accuracy (:func:`sklearn.metrics.accuracy_score`)."""
+        """Accuracy (:func:`sklearn.metrics.accuracy_score`); override in a
+        subclass to change what ``score`` computes."""
         from sklearn.metrics import accuracy_score  # slow to import
 
         return accuracy_score(y_true, y_pred, **kwargs)
@@ -348,23 +353,25 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         """The default :class:`~skmlp._wrapper_encoders.RegressorTargetEncoder`."""
         return RegressorTargetEncoder()
 
-    def _validate(self, X, y="no_validation", reset=False):
-        X, y = super()._validate(X, y, reset)
-        if reset and y is not None:
-            from sklearn.utils.multiclass import type_of_target
-
-            self.target_type_ = type_of_target(y)
-        return X, y
-
     def predict(self, X, **kwargs):
+        # float64 X gives float64 predictions, as in scikit-learn (its checks
+        # ask for them); other X the model's own float type, as scikeras.
+        check_is_fitted(self, "model_")
+        X, _ = self._validate(X)
         y = super().predict(X, **kwargs)
-        return y.astype(np.float64) if isinstance(y, np.ndarray) else y
+        if isinstance(y, np.ndarray) and X.dtype == np.float64:
+            return y.astype(np.float64)
+        return y
 
     predict.__doc__ = BaseWrapper.predict.__doc__
 
+    # BaseWrapper's (through ``scorer``), not RegressorMixin's.
+    score = BaseWrapper.score
+
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
-        """R² (:func:`sklearn.metrics.r2_score`)."""
+        """R² (:func:`sklearn.metrics.r2_score`); override in a subclass to
+        change what ``score`` computes."""
         from sklearn.metrics import r2_score  # slow to import
 
         return r2_score(y_true, y_pred, **kwargs)
