@@ -37,9 +37,30 @@ def _keras():
 
 
 class BaseWrapper(_routing.RoutedParams, BaseEstimator):
-    """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`.
+    """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`
+    (scikeras's ``scikeras.wrappers.BaseWrapper``).
 
-    Not for direct use; see the subclasses for the parameters.
+    Subclass it for estimators that are neither classifiers nor regressors,
+    such as scikeras's autoencoder tutorial: ``class AutoEncoder(BaseWrapper,
+    TransformerMixin)`` with ``transform`` calling ``predict``. It has no
+    target encoding (``y`` passes through), no default ``scorer``, and
+    ``initialize(X)`` needs no ``y``. The parameters are those of
+    :class:`KerasRegressor`.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> from sklearn.base import TransformerMixin
+    >>> from skmlp import BaseWrapper
+    >>> class Embed(BaseWrapper, TransformerMixin):
+    ...     def fit(self, X, y=None):
+    ...         return self.initialize(X)
+    ...     def transform(self, X):
+    ...         return self.predict(X)
+    >>> encoder = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> Embed(encoder).fit_transform(np.ones((3, 4))).shape
+    (3, 2)
     """
 
     #: The unprefixed parameters that go to ``Model.compile``, ``fit`` and
@@ -160,6 +181,8 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
     def _validate(self, X, y="no_validation", reset=False):
         # CSR: Keras's data adapter mishandles other sparse formats (CSC).
         kw = dict(accept_sparse="csr", allow_nd=True, reset=reset)
+        if getattr(getattr(X, "dtype", None), "kind", None) == "O":
+            kw["dtype"] = _keras().floatx()  # as scikeras: Keras's float type
         if y is None or (isinstance(y, str) and y == "no_validation"):
             X, y = validate_data(self, X, **kw), None
         else:

@@ -30,7 +30,7 @@ class TargetReshaper(BaseEstimator, TransformerMixin):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmlp._wrapper_encoders import TargetReshaper
+    >>> from skmlp import TargetReshaper
     >>> TargetReshaper().fit(np.arange(3)).transform(np.arange(3)).shape
     (3, 1)
     """
@@ -85,7 +85,7 @@ class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmlp._wrapper_encoders import ClassifierLabelEncoder
+    >>> from skmlp import ClassifierLabelEncoder
     >>> enc = ClassifierLabelEncoder().fit(np.array(["b", "a", "b"]))
     >>> enc.transform(np.array(["a", "b"])).ravel()
     array([0., 1.], dtype=float32)
@@ -205,7 +205,7 @@ class RegressorTargetEncoder(BaseEstimator, TransformerMixin):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmlp._wrapper_encoders import RegressorTargetEncoder
+    >>> from skmlp import RegressorTargetEncoder
     >>> enc = RegressorTargetEncoder().fit(np.zeros(4))
     >>> enc.get_metadata()
     {'n_outputs_': 1, 'n_outputs_expected_': 1}

@@ -164,6 +164,11 @@ def is_model(obj):
     return isinstance(obj, keras.Model)
 
 
+def floatx():
+    """Keras's default float type (scikeras casts object X to it)."""
+    return keras.backend.floatx()
+
+
 def ensure_compiled(model, kwargs):
     """Compile ``model`` from ``kwargs()`` unless it is compiled, then check
     that it has a loss and an optimizer (scikeras's rule and messages)."""
@@ -206,10 +211,20 @@ def _width(a):
     return 1 if np.ndim(a) < 2 else a.shape[-1]
 
 
-def _loss_name(loss):
-    if isinstance(loss, str):
-        return loss
-    return getattr(loss, "name", None) or getattr(loss, "__name__", "") or ""
+def _known_loss_name(loss):
+    """The full name of a single Keras built-in loss (one in a list or dict
+    included), or None for custom and several losses."""
+    if isinstance(loss, (list, tuple)) and len(loss) == 1:
+        loss = loss[0]
+    elif isinstance(loss, dict) and len(loss) == 1:
+        loss = next(iter(loss.values()))
+    from ._keras_names import loss_name
+
+    try:
+        name = loss_name(loss)
+    except (TypeError, ValueError):
+        return None
+    return name if callable(getattr(keras.losses, name, None)) else None
 
 
 def check_outputs(model, Y, n_outputs_expected, n_classes):
@@ -232,7 +247,10 @@ def check_outputs(model, Y, n_outputs_expected, n_classes):
     units, cols = outputs[0].shape[-1], _width(Y)
     if units is None or len(outputs[0].shape) != 2:
         return
-    if "sparse_categorical" in _loss_name(model.loss).replace("Sparse", "sparse_"):
+    name = _known_loss_name(model.loss)
+    if name is None:  # a custom loss: Keras checks its own inputs
+        return
+    if name == "sparse_categorical_crossentropy":
         if n_classes and units < n_classes:
             raise ValueError(
                 f"The model's output has {units} unit(s) but y has {n_classes} "

@@ -21,8 +21,9 @@ _DOC_PARAMETERS = """
     ----------
     model : callable or keras.Model, default=None
         A function returning a Keras model (compiled or not), or a
-        ``keras.Model`` instance (cloned with ``keras.models.clone_model`` on
-        each fresh fit). The function receives, by name and only if its
+        ``keras.Model`` instance, used as it is (trained or not: ``fit``
+        continues its training, as in scikeras; ``clone`` copies it). The
+        function receives, by name and only if its
         signature asks: ``meta`` (``n_features_in_``, ``X_shape_``,
         ``X_dtype_``, ``n_classes_``, ``classes_``, ``n_outputs_``,
         ``n_outputs_expected_``, ``target_type_``, ``y_dtype_``,
@@ -184,7 +185,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     @property
     def target_encoder(self):
-        """The default :class:`~skmlp._wrapper_encoders.ClassifierLabelEncoder`
+        """The default :class:`~skmlp.ClassifierLabelEncoder`
         (ordinal codes, one-hot for categorical cross-entropy)."""
         classes = getattr(self, "classes_", None)
         categories = "auto" if classes is None else [classes]
@@ -350,7 +351,7 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
 
     @property
     def target_encoder(self):
-        """The default :class:`~skmlp._wrapper_encoders.RegressorTargetEncoder`."""
+        """The default :class:`~skmlp.RegressorTargetEncoder`."""
         return RegressorTargetEncoder()
 
     def predict(self, X, **kwargs):
