@@ -109,7 +109,14 @@ class RoutedParams:
 
     @classmethod
     def _signature_names(cls):
-        return super()._get_param_names()
+        # scikit-learn's _get_param_names, without its error for *args (a
+        # scikeras subclass may have them: its parameters are what it stores).
+        init = getattr(cls.__init__, "deprecated_original", cls.__init__)
+        if init is object.__init__:
+            return []
+        params = inspect.signature(init).parameters.values()
+        skip = (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
+        return sorted(p.name for p in params if p.name != "self" and p.kind not in skip)
 
     def get_params(self, deep=True):
         """Get the parameters of this estimator, routed ones included.

@@ -192,13 +192,18 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         if reset:
             self.X_shape_, self.X_dtype_ = X.shape, X.dtype
             if y is not None:
-                from sklearn.utils.multiclass import type_of_target
-
                 self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
-                self.target_type_ = type_of_target(y)
+                self.target_type_ = self._type_of_target(y)
         else:
             _wrapper_checks.same_data(self, X, y)
         return X, y
+
+    def _type_of_target(self, y):
+        # scikeras's hook: KerasClassifier counts the classes given to
+        # partial_fit, which y may lack.
+        from sklearn.utils.multiclass import type_of_target
+
+        return type_of_target(y)
 
     def _sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
@@ -266,6 +271,7 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
             X, y = self._initialize(X, y)
         kw, params = _keras(), self.get_params()
         kw.ensure_compiled(self.model_, lambda: kw.compile_kwargs(params))
+        kw.check_loss(self.model_, self.loss, _wrapper_checks.default_loss(self))
         if self.run_eagerly:
             self.model_.run_eagerly = True
         if sample_weight is not None:
@@ -284,8 +290,11 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         )
         fit_args = _routing.route(params, "fit", _routing.FIT_KWARGS, strict=True)
         fit_args.pop("callbacks", None)
+        # fit: epochs= given to fit, else fit__epochs, else epochs (scikeras's
+        # order); partial_fit: one.
+        fit_args.pop("epochs", None)
+        epochs = kwargs.pop("epochs", epochs)
         fit_args.update(kwargs)
-        epochs = fit_args.pop("epochs", epochs)
         fit_args.update(epochs=initial_epoch + epochs, initial_epoch=initial_epoch)
         _wrapper_checks.all_rows(fit_args, X)
         fit_args["callbacks"] = kw.make_callbacks(params, "fit")
@@ -324,7 +333,7 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
                 y,
                 sample_weight,
                 warm_start=self.warm_start,
-                epochs=self.epochs,
+                epochs=self._extra_params.get("fit__epochs", self.epochs),
                 initial_epoch=kwargs.pop("initial_epoch", 0),
                 kwargs=kwargs,
             )

@@ -4,6 +4,8 @@ its messages (users match them) and skmlp's fix: data that changed between
 without a shape. Plain NumPy; nothing here imports Keras.
 """
 
+import inspect
+
 import numpy as np
 
 
@@ -66,3 +68,10 @@ def all_rows(args, X, keys=("batch_size", "validation_batch_size")):
                 )
             args[key] = X.shape[0]
     return args
+
+
+def default_loss(est):
+    """The default of ``loss`` in ``est``'s constructor (a subclass may give
+    one), or None."""
+    param = inspect.signature(type(est).__init__).parameters.get("loss")
+    return None if param is None or param.default is param.empty else param.default

@@ -191,6 +191,15 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         categories = "auto" if classes is None else [classes]
         return ClassifierLabelEncoder(loss=self.loss, categories=categories)
 
+    def _type_of_target(self, y):
+        # Classes given to partial_fit count (scikeras's rule): y = [1, 2]
+        # with classes [1, 2, 3] is multiclass.
+        target_type = super()._type_of_target(y)
+        classes = getattr(self, "classes_", None)
+        if target_type == "binary" and classes is not None:
+            target_type = super()._type_of_target(classes)
+        return target_type
+
     def _sample_weight(self, X, y, sample_weight):
         if self.class_weight is None:
             return super()._sample_weight(X, y, sample_weight)
@@ -265,6 +274,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         """
         raw = self._predict_raw(X, **kwargs)
         proba = self.target_encoder_.inverse_transform(raw, return_proba=True)
+        if isinstance(proba, np.ndarray) and proba.ndim == 2 and proba.shape[1] == 1:
+            proba = proba[:, 0]  # a one-unit model of a non-binary target
         if isinstance(proba, np.ndarray) and proba.ndim == 2 and proba.shape[1] > 1:
             proba = proba.astype(np.float64)
             sums = proba.sum(axis=1, keepdims=True)

@@ -83,12 +83,20 @@ _MINIBATCH_WEIGHTS = (
     "agree only to float32 rounding even with one batch)."
 )
 
+_FLOAT32_ROWS = (
+    "a user's Keras model computes in float32, and the CPU's matrix kernels "
+    "(oneDNN) may sum a row differently at another position in the batch: "
+    "predictions of the reordered rows agree to float32 rounding (~4e-7 "
+    "relative), not to the check's rtol=1e-7 (the MLPs predict in float64)"
+)
+
 #: Checks that cannot pass, each with its mathematical reason.
 EXPECTED_FAILED_CHECKS = {
     **{
         name: {
             "check_sample_weight_equivalence_on_dense_data": _MINIBATCH_WEIGHTS,
             "check_sample_weight_equivalence_on_sparse_data": _MINIBATCH_WEIGHTS,
+            "check_methods_sample_order_invariance": _FLOAT32_ROWS,
         }
         for name in ("KerasClassifier", "KerasRegressor")
     },

@@ -414,3 +414,65 @@ def test_scorer_is_the_score_hook():
     reg = NegMSE(get_reg, loss="mse", hidden_layer_sizes=(8,), dropout=0.0)
     reg.fit(X, y)
     assert reg.score(X, y) == pytest.approx(-mean_squared_error(y, reg.predict(X)))
+
+
+# -- Meta-estimators and sparse inputs -----------------------------------------
+
+
+def test_meta_estimators_tutorial():
+    from sklearn.datasets import make_moons
+    from sklearn.ensemble import AdaBoostClassifier, BaggingClassifier
+
+    clf = KerasClassifier(
+        model=get_clf_model,
+        hidden_layer_sizes=(16,),
+        optimizer="adam",
+        optimizer__learning_rate=0.01,
+        epochs=5,
+        verbose=0,
+        random_state=0,
+    )
+    X, y = make_moons(random_state=0)
+    assert 0 <= clf.fit(X, y).score(X, y) <= 1
+    adaboost = AdaBoostClassifier(estimator=clf, n_estimators=2, random_state=0)
+    assert 0 <= adaboost.fit(X, y).score(X, y) <= 1
+    models = [est.model_ for est in adaboost.estimators_]
+    assert len({id(m) for m in models + [clf.model_]}) == len(models) + 1
+    bagging = BaggingClassifier(estimator=clf, n_estimators=2, random_state=0)
+    assert 0 <= bagging.fit(X, y).score(X, y) <= 1
+
+
+def test_sparse_tutorial():
+    import scipy.sparse as sp
+    from sklearn.preprocessing import OneHotEncoder
+
+    def get_clf(meta) -> keras.Model:
+        model = keras.models.Sequential()
+        model.add(keras.layers.Input(shape=(meta["n_features_in_"],)))
+        model.add(keras.layers.Dense(16, activation="relu"))
+        model.add(keras.layers.Dense(1))
+        return model
+
+    X = np.arange(0, 300).reshape(-1, 1) % 50
+    y = np.random.RandomState(0).uniform(0, 1, size=(X.shape[0],))
+    preds = {}
+    for name, kwargs in [
+        ("dense", dict(sparse_output=False)),
+        ("sparse", dict(sparse_output=True)),
+        ("sparse_uint8", dict(sparse_output=True, dtype=np.uint8)),
+    ]:
+        pipe = Pipeline(
+            [
+                ("encoder", OneHotEncoder(**kwargs)),
+                (
+                    "model",
+                    KerasRegressor(
+                        get_clf, loss="mse", epochs=2, verbose=False, random_state=0
+                    ),
+                ),
+            ]
+        )
+        pipe.fit(X, y)
+        assert sp.issparse(pipe[0].transform(X)) == (name != "dense")
+        preds[name] = pipe.predict(X)
+        assert preds[name].shape == y.shape and np.isfinite(preds[name]).all()
