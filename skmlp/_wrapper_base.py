@@ -183,9 +183,12 @@ class BaseWrapper(_routing.RoutedParams, BaseEstimator):
         kw = dict(accept_sparse="csr", allow_nd=True, reset=reset)
         if getattr(getattr(X, "dtype", None), "kind", None) == "O":
             kw["dtype"] = _keras().floatx()  # as scikeras: Keras's float type
-        if y is None or (isinstance(y, str) and y == "no_validation"):
+        X_only = isinstance(y, str) and y == "no_validation"
+        if y is None and not self.__sklearn_tags__().target_tags.required:
+            X_only = True  # a BaseWrapper transformer: initialize(X)
+        if X_only:
             X, y = validate_data(self, X, **kw), None
-        else:
+        else:  # y=None: scikit-learn's "requires y to be passed" error
             X, y = validate_data(
                 self, X, y, multi_output=True, y_numeric=self._y_numeric, **kw
             )
