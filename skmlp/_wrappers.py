@@ -181,6 +181,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        # scikeras's tag: the score is the user's model's (one epoch by
+        # default), so scikit-learn's score thresholds are not promised.
+        tags.classifier_tags.poor_score = True
         return tags
 
     @property
@@ -322,6 +325,11 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     )
 
     _y_numeric = True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True  # as KerasClassifier's
+        return tags
 
     def __init__(
         self,

@@ -49,6 +49,18 @@ _INSTANCE_CONSUMED = (
 )
 
 _RANDOM_STATES = "test_parameters.py::TestRandomState::test_random_states"
+_MINIBATCH_WEIGHTS = (
+    "scikit-learn's own check, which minibatch training cannot pass: a weight of "
+    "2 scales one row's gradient in one batch, a repeated row changes the "
+    "batches (skmlp's test_common lists it as an expected failure too)"
+)
+_KERAS_315 = "the test itself breaks on Keras 3.15 whatever the wrapper: {}"
+_CHANCE = (
+    "unseeded: a one-epoch model of the test must beat chance ({}); it "
+    "sometimes does not, with scikeras too"
+)
+_LOW = "low_precision"
+_CHECKS = f"test_scikit_learn_checks.py::test_fully_compliant_estimators_{_LOW}"
 
 #: The tests allowed to fail (test id, parameters included), and why.
 MAY_FAIL = {
@@ -70,6 +82,46 @@ MAY_FAIL = {
         f"{_RANDOM_STATES}[{est}-random_state2]": _INSTANCE_CONSUMED
         for est in ("KerasRegressor", "KerasClassifier")
     },
+    **{
+        f"{_CHECKS}[MultiOutputClassifier-check_sample_weight_equivalence_on_{d}]": (
+            _MINIBATCH_WEIGHTS
+        )
+        for d in ("dense_data", "sparse_data")
+    },
+    **{
+        f"test_compile_kwargs.py::test_loss[{n}-BinaryCrossentropy1]": (
+            _KERAS_315.format(
+                "str() of a Keras 3 loss instance does not name its class, so "
+                "its fallback isinstance(loss, 'BinaryCrossentropy') raises"
+            )
+        )
+        for n in (1, 2)
+    },
+    **{
+        f"test_compile_kwargs.py::test_loss_routed_params_dict[2-{p}]": (
+            _KERAS_315.format(
+                "a loss dict must name every output of a multi-output model "
+                "('Expected keys [out1, out2] in loss dict')"
+            )
+        )
+        for p in ("BinaryCrossentropy0", "BinaryCrossentropy1")
+    },
+    **{
+        f"test_api.py::{cls}::test_ensemble[MLPClassifier]": _CHANCE.format(
+            "AdaBoost: 'worse than random, ensemble can not be fit'"
+        )
+        for cls in ("TestAdvancedAPIFuncs", "TestPrebuiltModel")
+    },
+    "test_input_outputs.py::test_output_shapes_and_dtypes_against_sklearn_cls"
+    "[test_data41]": _CHANCE.format(
+        "15 epochs of multiclass-multioutput on unseeded data must reach 0.55"
+    ),
+    "test_api.py::TestPartialFit::test_partial_fit_history_metric_names": (
+        "pickles a model compiled with an unregistered custom metric class: "
+        "skmlp pickles Keras models in Keras's own .keras format, which "
+        "finds custom classes only when registered "
+        "(keras.saving.register_keras_serializable)"
+    ),
 }
 
 #: The share of the collected tests that must pass.
