@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _routing, _validation_set
+from . import _routing, _validation_set, _wrapper_build, _wrapper_checks
 from ._base import check_pickled_version, fit_transaction, pickled_state
 from ._sk_callbacks import CallbackSupportMixin, FitReport, keras_epochs
 from ._targets import check_sample_weight
@@ -39,16 +39,43 @@ def _keras():
 
 
 class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
-    """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`.
+    """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`
+    (scikeras's ``scikeras.wrappers.BaseWrapper``).
 
-    Not for direct use; see the subclasses for the parameters.
+    Subclass it for estimators that are neither classifiers nor regressors,
+    such as scikeras's autoencoder tutorial: ``class AutoEncoder(BaseWrapper,
+    TransformerMixin)`` with ``transform`` calling ``predict``. It has no
+    target encoding (``y`` passes through), no default ``scorer``, and
+    ``initialize(X)`` needs no ``y``. The parameters are those of
+    :class:`KerasRegressor`.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> from sklearn.base import TransformerMixin
+    >>> from skmlp import BaseWrapper
+    >>> class Embed(BaseWrapper, TransformerMixin):
+    ...     def fit(self, X, y=None):
+    ...         return self.initialize(X)
+    ...     def transform(self, X):
+    ...         return self.predict(X)
+    >>> encoder = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> Embed(encoder).fit_transform(np.ones((3, 4))).shape
+    (3, 2)
     """
 
+    #: The unprefixed parameters that go to ``Model.compile``, ``fit`` and
+    #: ``predict`` (scikeras's names).
+    _compile_kwargs = _routing.COMPILE_KWARGS
+    _fit_kwargs = _routing.FIT_KWARGS
+    _predict_kwargs = _routing.PREDICT_KWARGS
+
     _parameter_constraints_base: dict = {
-        "model": [callable, None],
+        "model": "no_validation",  # checked by _wrapper_build, as scikeras
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
-        "optimizer": [str, type, HasMethods(["apply_gradients"])],
+        "optimizer": [str, type, HasMethods(["apply_gradients"]), None],
         "loss": [str, callable, list, tuple, dict, None],
         "metrics": [str, callable, list, tuple, dict, None],
         "batch_size": _BATCH,
@@ -118,6 +145,11 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
     # -- state -----------------------------------------------------------------
 
     @property
+    def __name__(self):
+        # scikeras's: messages and scikit-learn's checks name the estimator.
+        return type(self).__name__
+
+    @property
     def initialized_(self):
         """Whether the estimator has a model (``fit`` or ``initialize``)."""
         return hasattr(self, "model_")
@@ -151,9 +183,14 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
     def _validate(self, X, y="no_validation", reset=False):
         # CSR: Keras's data adapter mishandles other sparse formats (CSC).
         kw = dict(accept_sparse="csr", allow_nd=True, reset=reset)
-        if isinstance(y, str) and y == "no_validation":
+        if getattr(getattr(X, "dtype", None), "kind", None) == "O":
+            kw["dtype"] = _keras().floatx()  # as scikeras: Keras's float type
+        X_only = isinstance(y, str) and y == "no_validation"
+        if y is None and not self.__sklearn_tags__().target_tags.required:
+            X_only = True  # a BaseWrapper transformer: initialize(X)
+        if X_only:
             X, y = validate_data(self, X, **kw), None
-        else:
+        else:  # y=None: scikit-learn's "requires y to be passed" error
             X, y = validate_data(
                 self, X, y, multi_output=True, y_numeric=self._y_numeric, **kw
             )
@@ -161,12 +198,17 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
             self.X_shape_, self.X_dtype_ = X.shape, X.dtype
             if y is not None:
                 self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
-        elif X.shape[1:] != self.X_shape_[1:]:
-            raise ValueError(
-                f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} "
-                f"was fitted on samples of shape {self.X_shape_[1:]}."
-            )
+                self.target_type_ = self._type_of_target(y)
+        else:
+            _wrapper_checks.same_data(self, X, y)
         return X, y
+
+    def _type_of_target(self, y):
+        # scikeras's hook: KerasClassifier counts the classes given to
+        # partial_fit, which y may lack.
+        from sklearn.utils.multiclass import type_of_target
+
+        return type_of_target(y)
 
     def _sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
@@ -183,61 +225,38 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         rng = check_random_state(self.random_state)
         return tuple(int(s) for s in rng.randint(_SEED_MAX, size=2))
 
-    def _build_fn(self):
-        model = self.model
-        if model is None:
-            if hasattr(self, "_keras_build_fn"):
-                return self._keras_build_fn
-            raise ValueError(
-                "model=None: pass a function that builds a Keras model "
-                "(model=build_fn) or a keras.Model instance, or implement "
-                "_keras_build_fn in a subclass."
-            )
-        if _keras().is_model(model):
-            return lambda: _keras().clone_instance(model)
-        return model
-
-    def _build_kwargs(self, fn, params):
-        return _routing.build_kwargs(
-            fn,
-            params,
-            self._extra_params,
-            meta=self._meta,
-            compile_kwargs=lambda: _keras().compile_kwargs(params),
-        )
-
-    def _initialize(self, X, y):
+    def _initialize(self, X, y=None):
         X, y = self._validate(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         self.__dict__.update(getattr(self.target_encoder_, "get_metadata", dict)())
         self.feature_encoder_ = self.feature_encoder.fit(X)
         self.__dict__.update(getattr(self.feature_encoder_, "get_metadata", dict)())
         kw, params = _keras(), self.get_params()
-        fn = self._build_fn()
+        fn = _wrapper_build.build_function(self)
         build_seed, _ = self._seeds()
         with kw.default_seeds(build_seed):
-            model = fn(**self._build_kwargs(fn, params))
+            model = fn(**_wrapper_build.build_kwargs(self, fn, params))
         if not kw.is_model(model):
             raise TypeError(
                 f"The build function returned {type(model).__name__}, not a "
                 "keras.Model; end it with `return model`."
             )
-        kw.ensure_compiled(model, kw.compile_kwargs(params))
-        if self.run_eagerly:
-            model.run_eagerly = True
         self.model_ = model
         self._forward = kw.Forward(model)
         return X, y
 
     def initialize(self, X, y=None):
-        """Build and compile the model without training it.
+        """Build the model without training it (a ``keras.Model`` instance
+        given as ``model`` is used as it is, trained or not).
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, ...)
             Samples the model will take.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets (they set ``classes_``, ``n_outputs_``, ...).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+                default=None
+            Targets (they set ``classes_``, ``n_outputs_``, ...); a
+            transformer subclass needs none.
 
         Returns
         -------
@@ -265,17 +284,19 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
             X, y = self._validate(X, y, reset=False)
         else:
             X, y = self._initialize(X, y)
+        kw, params = _keras(), self.get_params()
+        kw.ensure_compiled(self.model_, lambda: kw.compile_kwargs(params))
+        kw.check_loss(self.model_, self.loss, _wrapper_checks.default_loss(self))
+        if self.run_eagerly:
+            self.model_.run_eagerly = True
+        if sample_weight is not None:
+            _wrapper_checks.nonzero_weights(np.asarray(sample_weight))
         sw = self._sample_weight(X, y, sample_weight)
         if sw is not None:
-            if not np.any(sw):
-                raise ValueError(
-                    "Every sample_weight is zero: there is nothing to train on; "
-                    "give some samples a positive weight."
-                )
             keep = sw != 0  # as scikit-learn: a zero weight removes the sample
             X, y, sw = X[keep], y[keep], sw[keep]
-        kw, params = _keras(), self.get_params()
         Y = self.target_encoder_.transform(y)
+        X = self.feature_encoder_.transform(X)
         kw.check_outputs(
             self.model_,
             Y,
@@ -284,12 +305,13 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         )
         fit_args = _routing.route(params, "fit", _routing.FIT_KWARGS, strict=True)
         fit_args.pop("callbacks", None)
+        # fit: epochs= given to fit, else fit__epochs, else epochs (scikeras's
+        # order); partial_fit: one.
+        fit_args.pop("epochs", None)
+        epochs = kwargs.pop("epochs", epochs)
         fit_args.update(kwargs)
-        epochs = fit_args.pop("epochs", epochs)
         fit_args.update(epochs=initial_epoch + epochs, initial_epoch=initial_epoch)
-        for key in ("batch_size", "validation_batch_size"):
-            if fit_args.get(key) == -1:
-                fit_args[key] = X.shape[0]
+        _wrapper_checks.all_rows(fit_args, X)
         fit_args["callbacks"] = kw.make_callbacks(params, "fit")
         fit_args = _validation_set.wrapper_fit_args(self, fit_args, validation)
         if report is not None:  # scikit-learn's callbacks: each epoch a task
@@ -298,18 +320,11 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         _, shuffle_seed = self._seeds()
         if shuffle_seed is not None:
             shuffle_seed = (shuffle_seed + initial_epoch) % _SEED_MAX
-        history = kw.fit_model(
-            self.model_,
-            self.feature_encoder_.transform(X),
-            Y,
-            sw,
-            fit_args,
-            shuffle_seed,
-        )
+        history = kw.fit_model(self.model_, X, Y, sw, fit_args, shuffle_seed)
         if not warm_start or initial_epoch == 0 or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
         for key, values in history.history.items():
-            self.history_[key] += list(values)
+            self.history_[kw.history_name(key)] += list(values)
         if report is not None:
             report.end()
 
@@ -362,7 +377,7 @@ default=None
                 y,
                 sample_weight,
                 warm_start=self.warm_start,
-                epochs=self.epochs,
+                epochs=self._extra_params.get("fit__epochs", self.epochs),
                 initial_epoch=kwargs.pop("initial_epoch", 0),
                 kwargs=kwargs,
                 validation=(X_val, y_val, sample_weight_val),
@@ -393,8 +408,9 @@ default=None
         for name in ("epochs", "initial_epoch"):
             if name in kwargs:
                 raise TypeError(
-                    f"partial_fit trains one epoch from the current one; it takes "
-                    f"no {name!r} (use fit for several epochs)."
+                    f"Invalid argument `{name}` to `partial_fit`: partial_fit "
+                    "trains one epoch from the current one (use fit for several "
+                    "epochs)."
                 )
         with fit_transaction(self):
             self._fit(
@@ -418,9 +434,9 @@ default=None
         pred_args = _routing.route(params, "predict", strict=True)
         pred_args.update(kwargs)
         callbacks = _keras().make_callbacks(params, "predict")
-        rows = pred_args.pop("batch_size", None)
-        if rows == -1:
-            rows = X.shape[0]
+        rows = _wrapper_checks.all_rows(pred_args, X, ["batch_size"]).pop(
+            "batch_size", None
+        )
         verbose = pred_args.pop("verbose", 0)
         pred_args.pop("callbacks", None)
         if sp.issparse(X) or callbacks or verbose or pred_args:

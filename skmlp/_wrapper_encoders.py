@@ -32,7 +32,7 @@ class TargetReshaper(BaseEstimator, TransformerMixin):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmlp._wrapper_encoders import TargetReshaper
+    >>> from skmlp import TargetReshaper
     >>> TargetReshaper().fit(np.arange(3)).transform(np.arange(3)).shape
     (3, 1)
     """
@@ -49,7 +49,11 @@ class TargetReshaper(BaseEstimator, TransformerMixin):
 
     def inverse_transform(self, y):
         """Squeeze a column back to 1-D if ``fit`` saw 1-D targets."""
-        check_is_fitted(self)
+        check_is_fitted(
+            self,
+            msg=f"This {type(self).__name__} is not initialized. You must call "
+            "``fit`` before using ``inverse_transform``.",
+        )
         y = np.asarray(y)
         return y[:, 0] if self.ndim_ == 1 and y.ndim == 2 else y
 
@@ -83,7 +87,7 @@ class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmlp._wrapper_encoders import ClassifierLabelEncoder
+    >>> from skmlp import ClassifierLabelEncoder
     >>> enc = ClassifierLabelEncoder().fit(np.array(["b", "a", "b"]))
     >>> enc.transform(np.array(["a", "b"])).ravel()
     array([0., 1.], dtype=float32)
@@ -182,9 +186,9 @@ class ClassifierLabelEncoder(BaseEstimator, TransformerMixin):
             labels = np.around(y).astype(int)
         else:
             raise NotImplementedError(
-                "Class predictions of multiclass-multioutput targets are not "
-                "defined; subclass KerasClassifier and override its "
-                "`target_encoder` property to decode them."
+                "Class-predictions are not clearly defined for "
+                "'multiclass-multioutput' target types: subclass KerasClassifier "
+                "and override its `target_encoder` property to decode them."
             )
         return labels.reshape(-1, *self._y_shape[1:])
 
@@ -205,7 +209,7 @@ class RegressorTargetEncoder(BaseEstimator, TransformerMixin):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmlp._wrapper_encoders import RegressorTargetEncoder
+    >>> from skmlp import RegressorTargetEncoder
     >>> enc = RegressorTargetEncoder().fit(np.zeros(4))
     >>> enc.get_metadata()
     {'n_outputs_': 1, 'n_outputs_expected_': 1}
@@ -227,8 +231,9 @@ class RegressorTargetEncoder(BaseEstimator, TransformerMixin):
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs_:
             raise ValueError(
-                f"y has {n_outputs} target column(s) but the estimator was fitted "
-                f"on {self.n_outputs_}; pass y with {self.n_outputs_} column(s)."
+                f"Detected ``y`` to have {n_outputs} outputs with ``y.shape = "
+                f"{y.shape}``, but this {type(self).__name__} has {self.n_outputs_} "
+                f"outputs: pass y with {self.n_outputs_} column(s), as in fit."
             )
         return y
 

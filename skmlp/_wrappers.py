@@ -7,6 +7,7 @@ import``); the shared machinery is ``_wrapper_base.BaseWrapper``.
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import fit_transaction
 from ._targets import (
@@ -25,8 +26,9 @@ _DOC_PARAMETERS = """
     ----------
     model : callable or keras.Model, default=None
         A function returning a Keras model (compiled or not), or a
-        ``keras.Model`` instance (cloned with ``keras.models.clone_model`` on
-        each fresh fit). The function receives, by name and only if its
+        ``keras.Model`` instance, used as it is (trained or not: ``fit``
+        continues its training, as in scikeras; ``clone`` copies it). The
+        function receives, by name and only if its
         signature asks: ``meta`` (``n_features_in_``, ``X_shape_``,
         ``X_dtype_``, ``n_classes_``, ``classes_``, ``n_outputs_``,
         ``n_outputs_expected_``, ``target_type_``, ``y_dtype_``,
@@ -185,11 +187,14 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        # scikeras's tag: the score is the user's model's (one epoch by
+        # default), so scikit-learn's score thresholds are not promised.
+        tags.classifier_tags.poor_score = True
         return tags
 
     @property
     def target_encoder(self):
-        """The default :class:`~skmlp._wrapper_encoders.ClassifierLabelEncoder`
+        """The default :class:`~skmlp.ClassifierLabelEncoder`
         (ordinal codes, one-hot for categorical cross-entropy)."""
         classes = getattr(self, "classes_", None)
         categories = "auto" if classes is None else [classes]
@@ -197,11 +202,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     def _validate(self, X, y="no_validation", reset=False):
         X, y = super()._validate(X, y, reset)
-        if reset and y is not None:
-            from sklearn.utils.multiclass import type_of_target
-
-            self.target_type_ = type_of_target(y)
-        elif y is not None and self._labels_known():
+        if not reset and y is not None and self._labels_known():
             # Before the encoder meets them (its message names no fix).
             check_known_labels(
                 y,
@@ -210,6 +211,15 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
                 "partial_fit, or fit from scratch (warm_start=False).",
             )
         return X, y
+
+    def _type_of_target(self, y):
+        # Classes given to partial_fit count (scikeras's rule): y = [1, 2]
+        # with classes [1, 2, 3] is multiclass.
+        target_type = super()._type_of_target(y)
+        classes = getattr(self, "classes_", None)
+        if target_type == "binary" and classes is not None:
+            target_type = super()._type_of_target(classes)
+        return target_type
 
     def _labels_known(self):
         return getattr(self, "classes_", None) is not None and getattr(
@@ -228,6 +238,14 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             np.asarray(self.classes_),
             "multilabel" if multi else "multiclass",
         ).astype(np.float32)
+
+    def initialize(self, X, y):
+        # The encoder takes its classes from y, not from an earlier fit.
+        with fit_transaction(self):
+            self.classes_ = None
+            return super().initialize(X, y)
+
+    initialize.__doc__ = BaseWrapper.initialize.__doc__
 
     def fit(
         self,
@@ -304,6 +322,8 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         """
         raw = self._predict_raw(X, **kwargs)
         proba = self.target_encoder_.inverse_transform(raw, return_proba=True)
+        if isinstance(proba, np.ndarray) and proba.ndim == 2 and proba.shape[1] == 1:
+            proba = proba[:, 0]  # a one-unit model of a non-binary target
         if isinstance(proba, np.ndarray) and proba.ndim == 2 and proba.shape[1] > 1:
             proba = proba.astype(np.float64)
             sums = proba.sum(axis=1, keepdims=True)
@@ -313,9 +333,13 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
                 proba /= sums
         return proba
 
+    # BaseWrapper's (through ``scorer``), not ClassifierMixin's.
+    score = BaseWrapper.score
+
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
-        """Accuracy (:func:`sklearn.metrics.accuracy_score`)."""
+        """Accuracy (:func:`sklearn.metrics.accuracy_score`); override in a
+        subclass to change what ``score`` computes."""
         from sklearn.metrics import accuracy_score  # slow to import
 
         return accuracy_score(y_true, y_pred, **kwargs)
@@ -346,6 +370,11 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     )
 
     _y_numeric = True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True  # as KerasClassifier's
+        return tags
 
     def __init__(
         self,
@@ -386,26 +415,28 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
 
     @property
     def target_encoder(self):
-        """The default :class:`~skmlp._wrapper_encoders.RegressorTargetEncoder`."""
+        """The default :class:`~skmlp.RegressorTargetEncoder`."""
         return RegressorTargetEncoder()
 
-    def _validate(self, X, y="no_validation", reset=False):
-        X, y = super()._validate(X, y, reset)
-        if reset and y is not None:
-            from sklearn.utils.multiclass import type_of_target
-
-            self.target_type_ = type_of_target(y)
-        return X, y
-
     def predict(self, X, **kwargs):
+        # float64 X gives float64 predictions, as in scikit-learn (its checks
+        # ask for them); other X the model's own float type, as scikeras.
+        check_is_fitted(self, "model_")
+        X, _ = self._validate(X)
         y = super().predict(X, **kwargs)
-        return y.astype(np.float64) if isinstance(y, np.ndarray) else y
+        if isinstance(y, np.ndarray) and X.dtype == np.float64:
+            return y.astype(np.float64)
+        return y
 
     predict.__doc__ = BaseWrapper.predict.__doc__
 
+    # BaseWrapper's (through ``scorer``), not RegressorMixin's.
+    score = BaseWrapper.score
+
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
-        """R² (:func:`sklearn.metrics.r2_score`)."""
+        """R² (:func:`sklearn.metrics.r2_score`); override in a subclass to
+        change what ``score`` computes."""
         from sklearn.metrics import r2_score  # slow to import
 
         return r2_score(y_true, y_pred, **kwargs)

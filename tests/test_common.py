@@ -18,10 +18,25 @@ from sklearn.utils.estimator_checks import (
 
 import skmlp
 
+_ENCODER = "a target encoder of the wrappers: fit(y) and transform(y), not fit(X, y)"
+#: Public classes that are building blocks, not complete estimators.
+NOT_ESTIMATORS = {
+    "BaseWrapper": (
+        "the base class of KerasClassifier and KerasRegressor (and of users' "
+        "transformers, as in scikeras): no model, no estimator type and no "
+        "score of its own; its subclasses are checked"
+    ),
+    "ClassifierLabelEncoder": _ENCODER,
+    "RegressorTargetEncoder": _ENCODER,
+    "TargetReshaper": _ENCODER,
+}
+
 ESTIMATORS = [
     obj
     for name in skmlp.__all__
-    if inspect.isclass(obj := getattr(skmlp, name)) and issubclass(obj, BaseEstimator)
+    if inspect.isclass(obj := getattr(skmlp, name))
+    and issubclass(obj, BaseEstimator)
+    and name not in NOT_ESTIMATORS
 ]
 
 #: Small networks and few epochs keep the ~100 fits of the checks quick; the

@@ -116,14 +116,35 @@ def test_partial_fit_and_warm_start_continue(iris):
     assert clf.model_ is model
 
 
-def test_model_instance_is_cloned_on_each_fit(iris):
+def test_a_trained_model_instance_is_used_as_given(iris, tmp_path):
+    # scikeras's Basic usage: train with Keras, save, load, wrap the loaded
+    # model: it predicts as the loaded model, and fit continues its training.
+    X, y = iris
     model = keras.Sequential(
         [keras.Input((4,)), keras.layers.Dense(3, activation="softmax")]
     )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    clf = KerasClassifier(model, random_state=0).fit(*iris)
-    assert clf.model_ is not model and clf.model_.compiled
-    assert clf.fit(*iris).model_ is not model
+    model.fit(X, y, epochs=3, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    reg = KerasClassifier(loaded).initialize(X, y)
+    assert reg.model_ is loaded
+    np.testing.assert_allclose(
+        reg.predict_proba(X), model.predict(X, verbose=0), rtol=1e-5, atol=1e-6
+    )
+    before = [w.copy() for w in loaded.get_weights()]
+    reg.fit(X, y)  # not re-initialised: the same model, trained further
+    assert reg.model_ is loaded and len(reg.history_["loss"]) == 1
+    assert not np.allclose(before[0], loaded.get_weights()[0])
+    # An uncompiled model is compiled from the parameters, as in scikeras.
+    bare = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    clf = KerasClassifier(bare, loss="sparse_categorical_crossentropy").fit(X, y)
+    assert clf.model_ is bare and bare.compiled
+    # clone (a grid search) copies it: the copy's fit leaves the original alone.
+    weights = bare.get_weights()[0].copy()
+    twin = clone(clf).fit(X, y)
+    assert twin.model_ is not bare
+    np.testing.assert_array_equal(bare.get_weights()[0], weights)
 
 
 def test_sparse_and_sample_weight(iris):
@@ -352,7 +373,7 @@ def one_unit(meta):
             ValueError,
             "optimizer__learning_rat",
         ),
-        (dict(model=one_unit), ValueError, "The model is not compiled and loss=None"),
+        (dict(model=one_unit), ValueError, "You must provide a loss or a compiled"),
         (dict(model=None), ValueError, "model=None: pass a function"),
     ],
 )

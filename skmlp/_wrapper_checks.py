@@ -1,0 +1,77 @@
+"""The checks of the bring-your-own-model wrappers that scikeras makes, with
+its messages (users match them) and skmlp's fix: data that changed between
+``fit`` and ``partial_fit``, all-zero sample weights, ``batch_size=-1``
+without a shape. Plain NumPy; nothing here imports Keras.
+"""
+
+import inspect
+
+import numpy as np
+
+
+def same_data(est, X, y):
+    """Raise a ValueError when ``X`` (and ``y``, if given) cannot continue a
+    fit of ``est``: a dtype that does not cast safely to the fitted one, or
+    another number of dimensions or sample shape."""
+    name = type(est).__name__
+    if y is not None and hasattr(est, "y_dtype_"):
+        if not np.can_cast(y.dtype, est.y_dtype_):
+            raise ValueError(
+                f"Got y with dtype {y.dtype}, but this {name} expected "
+                f"{est.y_dtype_} and casting from {y.dtype} to {est.y_dtype_} is "
+                f"not safe! Pass y as {est.y_dtype_}, or refit from scratch."
+            )
+        if y.ndim != est.y_ndim_:
+            raise ValueError(
+                f"y has {y.ndim} dimensions, but this {name} is expecting "
+                f"{est.y_ndim_} dimensions in y; reshape y as in the first fit."
+            )
+    if y is not None and not np.can_cast(X.dtype, est.X_dtype_):
+        raise ValueError(
+            f"Got X with dtype {X.dtype}, but this {name} expected {est.X_dtype_} "
+            f"and casting from {X.dtype} to {est.X_dtype_} is not safe! Pass X "
+            f"as {est.X_dtype_}, or refit from scratch."
+        )
+    if X.shape[1:] != est.X_shape_[1:]:
+        dims = (
+            f"X has {X.ndim} dimensions, but this {name} is expecting "
+            f"{len(est.X_shape_)} dimensions in X: "
+            if X.ndim != len(est.X_shape_)
+            else ""
+        )
+        raise ValueError(
+            f"{dims}X has samples of shape {X.shape[1:]}, but {name} was fitted "
+            f"on samples of shape {est.X_shape_[1:]}; reshape X as in fit."
+        )
+
+
+def nonzero_weights(sw):
+    """Raise when every sample weight is zero."""
+    if not np.any(sw):
+        raise ValueError(
+            "No training samples had any weight; only zeros were passed in "
+            "sample_weight, so there is nothing to train on: give some samples "
+            "a positive weight."
+        )
+
+
+def all_rows(args, X, keys=("batch_size", "validation_batch_size")):
+    """Replace ``-1`` (all samples) in ``args[key]`` by the rows of the
+    encoded ``X``."""
+    for key in keys:
+        if args.get(key) == -1:
+            if not hasattr(X, "shape"):
+                raise ValueError(
+                    f"`{key}=-1` requires that `X` implement `shape`, but the "
+                    f"feature encoder gives a {type(X).__name__}; pass a number "
+                    f"of rows as {key}."
+                )
+            args[key] = X.shape[0]
+    return args
+
+
+def default_loss(est):
+    """The default of ``loss`` in ``est``'s constructor (a subclass may give
+    one), or None."""
+    param = inspect.signature(type(est).__init__).parameters.get("loss")
+    return None if param is None or param.default is param.empty else param.default
