@@ -138,8 +138,9 @@ def check_sample_weight(sample_weight, n_samples):
         )
     if not sw.any():
         raise ValueError(
-            "Every sample_weight is zero: there is nothing to train on; give "
-            "some samples a positive weight."
+            "Every sample_weight is zero (only zeros were passed in "
+            "sample_weight): there is nothing to train on; give some samples "
+            "a positive weight."
         )
     return sw
 

@@ -289,8 +289,6 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         kw.check_loss(self.model_, self.loss, _wrapper_checks.default_loss(self))
         if self.run_eagerly:
             self.model_.run_eagerly = True
-        if sample_weight is not None:
-            _wrapper_checks.nonzero_weights(np.asarray(sample_weight))
         sw = self._sample_weight(X, y, sample_weight)
         if sw is not None:
             keep = sw != 0  # as scikit-learn: a zero weight removes the sample

@@ -45,16 +45,6 @@ def same_data(est, X, y):
         )
 
 
-def nonzero_weights(sw):
-    """Raise when every sample weight is zero."""
-    if not np.any(sw):
-        raise ValueError(
-            "No training samples had any weight; only zeros were passed in "
-            "sample_weight, so there is nothing to train on: give some samples "
-            "a positive weight."
-        )
-
-
 def all_rows(args, X, keys=("batch_size", "validation_batch_size")):
     """Replace ``-1`` (all samples) in ``args[key]`` by the rows of the
     encoded ``X``."""
