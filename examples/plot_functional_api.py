@@ -232,12 +232,10 @@ reg = WideDeepAuxRegressor(
     epochs=EPOCHS,
     random_state=42,
 )
-# ``validation_data`` goes to Keras's ``fit`` as it is: give it the model's
-# inputs and targets (the scaled features, split, and ``[y, y]``).
-inputs = WideDeepInputs().fit(X_valid_s)
-reg.fit(
-    X_train_s, y_train, validation_data=(inputs.transform(X_valid_s), (y_valid,) * 2)
-)
+# The validation set goes through the same encoders as the training data
+# (``X_val``/``y_val``, or Keras's spelling ``validation_data``): the two
+# inputs and the ``[y, y]`` targets are made from it.
+reg.fit(X_train_s, y_train, X_val=X_valid_s, y_val=y_valid)
 print(f"main output: test R² {reg.score(X_test_s, y_test):.3f}")
 
 # %%

@@ -23,6 +23,8 @@ Every file goes to a temporary directory, deleted at the end.
 # Setup
 # -----
 # ``SKMLP_EXAMPLES_QUICK=1`` (set by the test suite) trains for few epochs.
+import contextlib
+import io
 import os
 import pickle
 import shutil
@@ -36,7 +38,6 @@ import joblib
 import keras
 import numpy as np
 import skops.io as sio
-import tensorflow as tf
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -135,23 +136,17 @@ print(
 # of TF Serving (a directory holding the graph and the variables);
 # ``keras.layers.TFSMLayer`` loads it back as a layer.
 #
-# The exported function takes the dtype of the network. ``X`` was float64, so
-# the network computes in float64, and ``export(path)`` alone would accept
-# float64 input only (and ``TFSMLayer``, which casts its input to float32,
-# would then need ``dtype="float64"``). Give ``export`` an
-# ``input_signature`` to serve float32, the usual dtype of TensorFlow
-# clients: the function casts it to the network's float64. (A network fitted
-# on float32 ``X`` exports a float32 function by default.)
-n_features = X_test.shape[1]
-clf.model_.export(
-    workdir / "my_saved_model",
-    input_signature=[tf.TensorSpec((None, n_features), tf.float32)],
-    verbose=False,
-)
+# The exported function takes the dtype of the network: ``X`` was float64,
+# so the network computes in float64 and its SavedModel takes float64 input.
+# ``TFSMLayer`` casts its input to its own ``dtype`` (float32 unless told
+# otherwise), so it is told. (A network fitted on float32 ``X`` exports a
+# float32 function, which a default ``TFSMLayer`` serves.)
+with contextlib.redirect_stdout(io.StringIO()):  # export lists its endpoints
+    clf.model_.export(workdir / "my_saved_model")
 for path in sorted((workdir / "my_saved_model").glob("**/*")):
     print("   ", path.relative_to(workdir))
-tfsm_layer = keras.layers.TFSMLayer(workdir / "my_saved_model")
-proba_served = np.asarray(tfsm_layer(X_test[:3].astype(np.float32)))
+tfsm_layer = keras.layers.TFSMLayer(workdir / "my_saved_model", dtype="float64")
+proba_served = np.asarray(tfsm_layer(X_test[:3]))
 print("served probabilities of 3 test images:", proba_served.round(2), sep="\n")
 print("classes:", clf.classes_[proba_served.argmax(axis=1)], "true:", y_test[:3])
 assert np.allclose(proba_served, clf.predict_proba(X_test[:3]), atol=1e-6)

@@ -35,6 +35,11 @@ UNTESTED_BLOCK = re.compile(r"(\.\. code-block:: python|```python)\s*$", re.M)
 NOT_RUN = re.compile(r"^\.\. not run: (?:.+\n)+\n\.\. code-block:: python$", re.M)
 
 
+# A page about a newer dependency's feature says so in an rst comment:
+# ".. requires: sklearn.callback" (skipped where it cannot be imported).
+REQUIRES = re.compile(r"^\.\. requires: (\S+)$", re.M)
+
+
 def _name(path):
     return str(path.relative_to(ROOT))
 
@@ -55,6 +60,8 @@ def test_page_examples_run(page, tmp_path, monkeypatch):
     if ">>>" not in text:
         pytest.skip(f"{_name(page)} has no code examples")
     pytest.importorskip("matplotlib")
+    for module in REQUIRES.findall(text):  # features of newer dependencies
+        pytest.importorskip(module, reason=f"{_name(page)} documents {module}")
     if page.name == "from_keras_wrappers.rst":  # its "before" code is Keras's
         pytest.importorskip("keras.wrappers", reason="this Keras has no wrappers")
     monkeypatch.setenv("MPLBACKEND", "Agg")

@@ -164,14 +164,19 @@ def test_unregistered_custom_layer_is_named_with_the_fix():
     deserialized properly"; deepcopy failed the same way."""
     clf = KerasClassifier(doubling_model, **FIT).fit(X, Y)
     blob = pickle.dumps(clf)
-    with pytest.raises(ValueError) as info:
-        pickle.loads(blob)
-    message = str(info.value)
-    assert "uses the custom class(es) Doubling, which Keras cannot find" in message
-    assert "@keras.saving.register_keras_serializable()" in message
-    assert "keras.saving.custom_object_scope({'Doubling': Doubling})" in message
-    with keras.saving.custom_object_scope({"Doubling": Doubling}):
+    try:
         loaded = pickle.loads(blob)
+    except ValueError as exc:
+        message = str(exc)
+        assert "uses the custom class(es) Doubling, which Keras cannot find" in message
+        assert "@keras.saving.register_keras_serializable()" in message
+        assert "keras.saving.custom_object_scope({'Doubling': Doubling})" in message
+        with keras.saving.custom_object_scope({"Doubling": Doubling}):
+            loaded = pickle.loads(blob)
+    else:
+        # Older Keras (3.7, the floor) finds an unregistered class by its
+        # module (this test's, importable here): the model loads as saved.
+        assert tuple(map(int, keras.__version__.split(".")[:2])) < (3, 15)
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     # A copy takes the classes of the live model: no registration needed.
     twin = copy.deepcopy(clf)

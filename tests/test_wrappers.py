@@ -434,15 +434,17 @@ def dropout_classifier(meta):
 def _global_rngs():
     """The global random states a user may seed (read without changing them)."""
     from keras.src.backend.common import global_state
-    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    from keras.src.utils import rng_utils
     from tensorflow.python.eager import context
 
+    # Where Keras keeps the seed it was given (absent from older Keras).
+    GLOBAL_RANDOM_SEED = getattr(rng_utils, "GLOBAL_RANDOM_SEED", None)  # noqa: N806
     numpy_state = np.random.get_state()
     return (
         random.getstate(),
         (numpy_state[0], numpy_state[1].tolist(), *numpy_state[2:]),
         context.global_seed(),
-        global_state.get_global_attribute(GLOBAL_RANDOM_SEED),
+        GLOBAL_RANDOM_SEED and global_state.get_global_attribute(GLOBAL_RANDOM_SEED),
     )
 
 
@@ -452,22 +454,29 @@ def restore_global_seeds():
     change, for the tests that follow."""
     import tensorflow as tf
     from keras.src.backend.common import global_state
-    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
-    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    from keras.src.random import seed_generator
+
+    # The name of Keras's global seed generator (a constant from Keras 3.13).
+    GLOBAL_SEED_GENERATOR = getattr(  # noqa: N806
+        seed_generator, "GLOBAL_SEED_GENERATOR", "global_seed_generator"
+    )
+    from keras.src.utils import rng_utils
     from tensorflow.python.eager import context
 
+    GLOBAL_RANDOM_SEED = getattr(rng_utils, "GLOBAL_RANDOM_SEED", None)  # noqa: N806
     saved = (
         random.getstate(),
         np.random.get_state(),
         context.global_seed(),
-        global_state.get_global_attribute(GLOBAL_RANDOM_SEED),
+        GLOBAL_RANDOM_SEED and global_state.get_global_attribute(GLOBAL_RANDOM_SEED),
         global_state.get_global_attribute(GLOBAL_SEED_GENERATOR),
     )
     yield
     random.setstate(saved[0])
     np.random.set_state(saved[1])
     tf.random.set_seed(saved[2])
-    global_state.set_global_attribute(GLOBAL_RANDOM_SEED, saved[3])
+    if GLOBAL_RANDOM_SEED is not None:
+        global_state.set_global_attribute(GLOBAL_RANDOM_SEED, saved[3])
     global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, saved[4])
 
 
