@@ -16,6 +16,7 @@ NAMES = (
     "latency",
     "throughput",
     "wrappers",
+    "wrapper_fit",
     "grid_search",
     "chapter_network",
     "perceptron",
