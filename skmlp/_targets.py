@@ -225,6 +225,8 @@ def check_known_labels(y, classes_, remedy=None):
     unseen = np.setdiff1d(np.unique(y), classes_)
     if unseen.size:
         raise ValueError(
+            # "Found unknown categories": the words of scikeras's message.
+            "Found unknown categories: "
             f"y contains labels {unseen.tolist()} that are not in classes "
             f"{classes_.tolist()}; "
             + (
