@@ -60,24 +60,7 @@ def loss_name(loss):
     >>> loss_name("mse")
     'mean_squared_error'
     """
-    from ._tf import keras
-
-    if inspect.isclass(loss):
-        loss = loss()
-    if not (isinstance(loss, (str, keras.losses.Loss)) or callable(loss)):
-        raise TypeError(
-            "``loss`` must be a string, a function, an instance of "
-            "``keras.losses.Loss`` or a type inheriting from ``keras.losses.Loss``; "
-            f"got {loss!r}."
-        )
-    try:
-        found = keras.losses.get(loss)
-    except ValueError as exc:
-        raise ValueError(
-            f"Could not interpret loss identifier: {loss!r} ({exc}); use a Keras "
-            "loss name such as 'mse' or 'binary_crossentropy'."
-        ) from None
-    return _name_of(found, snake_functions=True)
+    return _full_name(loss, "loss", "Loss", "'mse' or 'binary_crossentropy'", True)
 
 
 def metric_name(metric):
@@ -112,21 +95,29 @@ def metric_name(metric):
     >>> metric_name(keras.metrics.BinaryAccuracy())
     'binary_accuracy'
     """
+    return _full_name(metric, "metric", "Metric", "'accuracy' or 'mse'", False)
+
+
+def _full_name(value, kind, base, examples, snake_functions):
+    """:func:`loss_name` and :func:`metric_name`: ``kind`` is "loss" or
+    "metric", ``base`` its Keras class name (in ``keras.losses`` or
+    ``keras.metrics``)."""
     from ._tf import keras
 
-    if inspect.isclass(metric):
-        metric = metric()
-    if not (isinstance(metric, (str, keras.metrics.Metric)) or callable(metric)):
+    package = "losses" if kind == "loss" else "metrics"
+    module, base_class = getattr(keras, package), f"``keras.{package}.{base}``"
+    if inspect.isclass(value):
+        value = value()
+    if not (isinstance(value, (str, getattr(module, base))) or callable(value)):
         raise TypeError(
-            "``metric`` must be a string, a function, an instance of "
-            "``keras.metrics.Metric`` or a type inheriting from "
-            f"``keras.metrics.Metric``; got {metric!r}."
+            f"``{kind}`` must be a string, a function, an instance of "
+            f"{base_class} or a type inheriting from {base_class}; got {value!r}."
         )
     try:
-        found = keras.metrics.get(metric)
+        found = module.get(value)
     except ValueError as exc:
         raise ValueError(
-            f"Could not interpret metric identifier: {metric!r} ({exc}); use a "
-            "Keras metric name such as 'accuracy' or 'mse'."
+            f"Could not interpret {kind} identifier: {value!r} ({exc}); use a "
+            f"Keras {kind} name such as {examples}."
         ) from None
-    return _name_of(found, snake_functions=False)
+    return _name_of(found, snake_functions=snake_functions)
