@@ -37,11 +37,6 @@ REWRITES = (
 )
 
 _NETWORK = "downloads a data set ({}); CI and this suite run offline"
-_GLOBAL_SEEDS = (
-    "tensorflow_random_state seeds TensorFlow's, NumPy's and Python's global "
-    "random generators; skmlp has no such helper: its estimators never touch "
-    "global random state (scikit-learn's random_state rule)"
-)
 _INSTANCE_CONSUMED = (
     "expects two fits with the same np.random.RandomState instance to agree; "
     "scikit-learn's rule (glossary: random_state) is that an instance is "
@@ -77,7 +72,6 @@ MAY_FAIL = {
         "California housing"
     ),
     "test_serialization.py::test_run_eagerly": _NETWORK.format("California housing"),
-    "test_random_state.py": _GLOBAL_SEEDS,
     **{
         f"{_RANDOM_STATES}[{est}-random_state2]": _INSTANCE_CONSUMED
         for est in ("KerasRegressor", "KerasClassifier")
