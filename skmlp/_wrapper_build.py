@@ -19,6 +19,12 @@ def _keras():
     return _wrapper_keras
 
 
+def _compile():
+    from . import _wrapper_compile
+
+    return _wrapper_compile
+
+
 def build_function(est):
     """The function that builds ``est``'s model: ``model`` (a function, or a
     ``keras.Model`` instance, which is used as it is, trained or not), or
@@ -66,5 +72,5 @@ def build_kwargs(est, fn, params):
         params,
         extra,
         meta=est._meta,
-        compile_kwargs=lambda: _keras().compile_kwargs(params),
+        compile_kwargs=lambda: _compile().compile_kwargs(params),
     )
