@@ -159,17 +159,6 @@ class BaseWrapper(
         """The number of epochs trained so far."""
         return len(getattr(self, "history_", {}).get("loss", []))
 
-    def _meta(self):
-        return {
-            k: v
-            for k, v in vars(self).items()
-            if len(k) > 1
-            and k.endswith("_")
-            and not k.endswith("__")
-            and not k.startswith("_")
-            and k not in ("model_", "history_")
-        }
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -190,6 +179,17 @@ class BaseWrapper(
 
         return type_of_target(y)
 
+    # Hooks of KerasClassifier (its classes), run inside the transaction.
+    def _forget_targets(self, classes=None):
+        """Before a model is built: drop what an earlier fit learnt of y."""
+
+    def _check_classes(self, classes):
+        """partial_fit's ``classes`` against the fitted ones."""
+
+    def _labels_known(self):
+        """Whether partial_fit's y must hold only the fitted labels."""
+        return False
+
     def _sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
             return None
@@ -203,18 +203,9 @@ class BaseWrapper(
         self.__dict__.update(getattr(self.target_encoder_, "get_metadata", dict)())
         self.feature_encoder_ = self.feature_encoder.fit(X)
         self.__dict__.update(getattr(self.feature_encoder_, "get_metadata", dict)())
-        kw, params = _keras(), self.get_params()
-        fn = _wrapper_build.build_function(self)
-        build_seed, _ = _wrapper_fit.seeds(self)
-        with kw.default_seeds(build_seed):
-            model = fn(**_wrapper_build.build_kwargs(self, fn, params))
-        if not kw.is_model(model):
-            raise TypeError(
-                f"The build function returned {type(model).__name__}, not a "
-                "keras.Model; end it with `return model`."
-            )
+        model = _wrapper_build.build_model(self)
         self.model_ = model
-        self._forward = kw.Forward(model)
+        self._forward = _keras().Forward(model)
         return X, y
 
     def initialize(self, X, y=None):
@@ -236,6 +227,7 @@ class BaseWrapper(
             The estimator, ready to predict.
         """
         with fit_transaction(self):
+            self._forget_targets()
             self._initialize(X, y)
         return self
 
@@ -292,6 +284,8 @@ default=None
         """
         report = FitReport(self)  # before the transaction: see _sk_callbacks
         with fit_transaction(self):
+            if not (self.warm_start and self.initialized_):
+                self._forget_targets()
             self._fit(
                 X,
                 y,
@@ -325,14 +319,15 @@ default=None
         self : object
             The estimator.
         """
-        for name in ("epochs", "initial_epoch"):
-            if name in kwargs:
-                raise TypeError(
-                    f"Invalid argument `{name}` to `partial_fit`: partial_fit "
-                    "trains one epoch from the current one (use fit for several "
-                    "epochs)."
-                )
+        return self._partial_fit(X, y, sample_weight, kwargs)
+
+    def _partial_fit(self, X, y, sample_weight, kwargs, classes=None):
+        _wrapper_checks.no_epochs(kwargs)
         with fit_transaction(self):
+            if self.initialized_:
+                self._check_classes(classes)
+            else:
+                self._forget_targets(classes)
             self._fit(
                 X,
                 y,

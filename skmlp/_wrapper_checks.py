@@ -10,6 +10,8 @@ import inspect
 import numpy as np
 from sklearn.utils.validation import validate_data
 
+from ._targets import check_known_labels
+
 
 def validate(est, X, y="no_validation", reset=False):
     """``X`` (and ``y``) checked as ``est``'s data: ``reset`` records their
@@ -36,6 +38,14 @@ def validate(est, X, y="no_validation", reset=False):
             est.target_type_ = est._type_of_target(y)
     else:
         same_data(est, X, y)
+        if y is not None and est._labels_known():
+            # Before the encoder meets them (its message names no fix).
+            check_known_labels(
+                y,
+                est.classes_,
+                "pass every label in `classes` on the first call to "
+                "partial_fit, or fit from scratch (warm_start=False).",
+            )
     return X, y
 
 
@@ -73,6 +83,17 @@ def same_data(est, X, y):
             f"{dims}X has samples of shape {X.shape[1:]}, but {name} was fitted "
             f"on samples of shape {est.X_shape_[1:]}; reshape X as in fit."
         )
+
+
+def no_epochs(kwargs):
+    """partial_fit takes neither ``epochs`` nor ``initial_epoch``."""
+    for name in ("epochs", "initial_epoch"):
+        if name in kwargs:
+            raise TypeError(
+                f"Invalid argument `{name}` to `partial_fit`: partial_fit "
+                "trains one epoch from the current one (use fit for several "
+                "epochs)."
+            )
 
 
 def all_rows(args, X, keys=("batch_size", "validation_batch_size")):

@@ -5,13 +5,11 @@ import``); the shared machinery is ``_wrapper_base.BaseWrapper``.
 """
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import fit_transaction
 from ._targets import (
-    check_known_labels,
     check_partial_fit_class_weight,
     check_same_classes,
     sample_weights,
@@ -124,18 +122,6 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         categories = "auto" if classes is None else [classes]
         return ClassifierLabelEncoder(loss=self.loss, categories=categories)
 
-    def _validate(self, X, y="no_validation", reset=False):
-        X, y = super()._validate(X, y, reset)
-        if not reset and y is not None and self._labels_known():
-            # Before the encoder meets them (its message names no fix).
-            check_known_labels(
-                y,
-                self.classes_,
-                "pass every label in `classes` on the first call to "
-                "partial_fit, or fit from scratch (warm_start=False).",
-            )
-        return X, y
-
     def _type_of_target(self, y):
         # Classes given to partial_fit count (scikeras's rule): y = [1, 2]
         # with classes [1, 2, 3] is multiclass.
@@ -163,41 +149,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             "multilabel" if multi else "multiclass",
         ).astype(np.float32)
 
-    def initialize(self, X, y):
-        # The encoder takes its classes from y, not from an earlier fit.
-        with fit_transaction(self):
-            self.classes_ = None
-            return super().initialize(X, y)
-
-    initialize.__doc__ = BaseWrapper.initialize.__doc__
-
-    def fit(
-        self,
-        X,
-        y,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-        **kwargs,
-    ):
-        # The encoder takes its classes from y, not from an earlier fit.
-        with fit_transaction(self):
-            if not (self.warm_start and self.initialized_):
-                self.classes_ = None
-            return super().fit(
-                X,
-                y,
-                sample_weight=sample_weight,
-                X_val=X_val,
-                y_val=y_val,
-                sample_weight_val=sample_weight_val,
-                **kwargs,
-            )
-
-    fit.__doc__ = BaseWrapper.fit.__doc__
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train one more epoch; ``classes`` lists every label on the first call.
 
@@ -220,13 +172,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             The estimator.
         """
         check_partial_fit_class_weight(self.class_weight)
-        with fit_transaction(self):
-            if not self.initialized_:
-                if classes is not None:
-                    self.classes_ = np.unique(np.asarray(classes))
-            elif self._labels_known():
-                check_same_classes(classes, self.classes_)
-            return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+        return self._partial_fit(X, y, sample_weight, kwargs, classes=classes)
+
+    def _forget_targets(self, classes=None):
+        # The encoder takes its classes from y (or partial_fit's classes),
+        # not from an earlier fit.
+        self.classes_ = None if classes is None else np.unique(np.asarray(classes))
+
+    def _check_classes(self, classes):
+        if self._labels_known():
+            check_same_classes(classes, self.classes_)
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities; a binary model's one sigmoid unit gives two
