@@ -32,7 +32,11 @@ def tensorflow_random_state(seed):
     ``TF_DETERMINISTIC_OPS`` environment variable are all restored, so code
     after the block draws exactly what it would have drawn without it.
     Inside the block the state is global by design: other threads see it
-    (blocks in several threads are serialised, not isolated).
+    (blocks in several threads are serialised, not isolated). As with
+    scikeras's, Keras's unseeded initializers and dropout layers built in the
+    block are reproducible (they draw their seeds from Python's generator),
+    while ``keras.random`` functions called without a seed keep drawing from
+    Keras's own global seed generator, which the block does not reset.
 
     Parameters
     ----------
@@ -41,12 +45,12 @@ def tensorflow_random_state(seed):
 
     Examples
     --------
-    >>> import keras
+    >>> import tensorflow as tf
     >>> from skmlp.utils.random_state import tensorflow_random_state
     >>> with tensorflow_random_state(0):
-    ...     a = keras.random.uniform((2,))
+    ...     a = tf.random.uniform((2,))
     >>> with tensorflow_random_state(0):
-    ...     b = keras.random.uniform((2,))
+    ...     b = tf.random.uniform((2,))
     >>> bool((a == b).numpy().all())
     True
     """
