@@ -14,6 +14,7 @@ import numpy as np
 
 from .._tf import keras
 from . import _losses
+from ._distribute import scope
 
 #: Names Keras's compile resolves from the targets' shapes, not through
 #: ``keras.metrics.get``.
@@ -65,13 +66,15 @@ def compile_metrics(trainer, metrics):
         return
     config = trainer.config
     loss, weight = _losses.keras_loss(config)
-    trainer.model.compile(
-        optimizer=trainer.optimizer,
-        loss=loss,
-        loss_weights=weight,
-        metrics=[_losses.keras_metric(config.kind), *(metrics or [])],
-        jit_compile=False,
-    )
+    # A distributed model's metric variables belong to its strategy.
+    with scope(getattr(trainer, "strategy", None)):
+        trainer.model.compile(
+            optimizer=trainer.optimizer,
+            loss=loss,
+            loss_weights=weight,
+            metrics=[_losses.keras_metric(config.kind), *(metrics or [])],
+            jit_compile=False,
+        )
     trainer.user_metrics = metrics
 
 
