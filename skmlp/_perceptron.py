@@ -433,7 +433,7 @@ class StepPerceptron(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
             An uncompiled ``keras.Sequential`` model.
         """
         check_is_fitted(self)
-        from ._engine._model import perceptron_model
+        from ._keras_support import perceptron_model
 
         return perceptron_model(self.coef_, self.intercept_, self.step)
 

@@ -236,12 +236,7 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         build_seed, _ = self._seeds()
         with kw.default_seeds(build_seed):
             model = fn(**_wrapper_build.build_kwargs(self, fn, params))
-        if not kw.is_model(model):
-            raise TypeError(
-                f"The build function returned {type(model).__name__}, not a "
-                "keras.Model; end it with `return model`."
-            )
-        self.model_ = model
+        self.model_ = kw.check_model(model, "The build function")
         self._forward = kw.Forward(model)
         return X, y
 
