@@ -10,6 +10,7 @@ import the engine for them:
 - :func:`ensure_built`: a model that has its weights;
 - :func:`check_model` and :func:`check_callbacks`: the one check each of what
   a build returned and of a list of callbacks, with messages naming the fix;
+- :func:`restore_on_failure`: a model trained in place, all or nothing;
 - :class:`Forward`: a model's compiled forward pass, called on chunks of
   rows (``predict`` of the MLPs' Keras path and of the wrappers);
 - :func:`perceptron_model`: StepPerceptron's Keras model.
@@ -90,6 +91,26 @@ def check_callbacks(callbacks, name="callbacks", accepted="instances"):
                 f"{name}[{i}] is a {type(cb).__name__}."
             )
     return callbacks
+
+
+@contextlib.contextmanager
+def restore_on_failure(model):
+    """Put ``model``'s weights and its optimizer's variables back as they
+    were if the body raises (a failed or interrupted ``model.fit`` that
+    continues a fitted model: warm_start, partial_fit). An optimizer the
+    body builds has no earlier state to go back to; the model it trains is
+    new, and dropped with the failed fit."""
+    weights = model.get_weights()
+    optimizer = getattr(model, "optimizer", None)
+    slots = [] if optimizer is None else [v.numpy() for v in optimizer.variables]
+    try:
+        yield
+    except BaseException:
+        model.set_weights(weights)
+        if optimizer is not None and len(optimizer.variables) == len(slots):
+            for variable, value in zip(optimizer.variables, slots, strict=True):
+                variable.assign(value)
+        raise
 
 
 def perceptron_model(coef, intercept, step):

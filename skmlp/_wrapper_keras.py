@@ -20,6 +20,7 @@ from ._keras_support import (  # noqa: F401 (re-export: BaseWrapper's names)
     check_callbacks,
     check_model,
     default_seeds,
+    restore_on_failure,
 )
 from ._tf import keras, tf
 from ._wrapper_saving import restore_models, save_models  # noqa: F401 (re-export)
