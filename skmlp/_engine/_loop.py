@@ -371,7 +371,9 @@ class Trainer:
         """The network's output for the rows ``X`` (compiled calls on chunks
         of rows: :class:`~skmlp._keras_support.Forward`)."""
         if "predict" not in self._compiled:
-            self._compiled["predict"] = Forward(self.model, self._x_spec)
+            self._compiled["predict"] = Forward(
+                self.model, self._x_spec, caller=quiet_first_call
+            )
         return self._compiled["predict"](X)
 
     def evaluate(self, X, Y, W):
