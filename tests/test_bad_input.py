@@ -610,7 +610,7 @@ CASES = [
         with_params(lambda e, y: e.fit(X, y), callbacks=[print]),
         TypeError,
         r"callbacks must be a list of keras.callbacks.Callback .*callbacks\[0\]",
-        MLPS,
+        MLPS + WRAPPERS,
     ),
 ]
 
