@@ -73,12 +73,7 @@ def build_model(est):
     build_seed, _ = seeds(est)
     with kw.default_seeds(build_seed):
         model = fn(**build_kwargs(est, fn, est.get_params()))
-    if not kw.is_model(model):
-        raise TypeError(
-            f"The build function returned {type(model).__name__}, not a "
-            "keras.Model; end it with `return model`."
-        )
-    return model
+    return kw.check_model(model, "The build function")
 
 
 def meta(est):

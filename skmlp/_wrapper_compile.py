@@ -10,6 +10,7 @@ Keras).
 import numpy as np
 
 from . import _routing
+from ._keras_support import check_callbacks
 from ._tf import keras
 
 # -- names, classes, instances --------------------------------------------------
@@ -114,13 +115,7 @@ def make_callbacks(params, destination):
             made = list(made.values())
         elif not isinstance(made, (list, tuple)):
             made = [made]
-        for cb in made:
-            if not isinstance(cb, keras.callbacks.Callback):
-                raise TypeError(
-                    f"{key} holds {cb!r}, which is not a keras.callbacks.Callback; "
-                    "pass Callback instances or classes (in a list or dict)."
-                )
-        out.extend(made)
+        out.extend(check_callbacks(made, key, "instances or classes (or a dict)"))
     return out
 
 

@@ -87,7 +87,8 @@ def train(
     _, shuffle_seed = seeds(est)
     if shuffle_seed is not None:
         shuffle_seed = (shuffle_seed + initial_epoch) % SEED_MAX
-    history = kw.fit_model(est.model_, X, Y, sw, fit_args, shuffle_seed)
+    with kw.restore_on_failure(est.model_):  # model_ is trained in place
+        history = kw.fit_model(est.model_, X, Y, sw, fit_args, shuffle_seed)
     if not warm_start or initial_epoch == 0 or not hasattr(est, "history_"):
         est.history_ = defaultdict(list)
     for key, values in history.history.items():

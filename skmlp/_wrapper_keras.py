@@ -1,44 +1,32 @@
-"""The Keras side of KerasClassifier and KerasRegressor: building the
-user's model (seeded without global state), training it with Keras's own
-``Model.fit``, the compiled forward pass behind ``predict``.
+"""The Keras side of KerasClassifier and KerasRegressor: training the
+user's model with Keras's own ``Model.fit`` (batches in a seeded order
+without global state), and ``predict``'s choice between the compiled
+forward pass and Keras's predict loop.
 
-Compiling it from the routed parameters is ``_wrapper_compile``'s; the
-model's .keras bytes for pickling are ``_wrapper_saving``'s (re-exported here
-for ``BaseWrapper``). Imported on first use, so ``import skmlp`` stays free
-of TensorFlow.
+Re-exported here for the wrappers: the seeded builds, the model check, the
+restore on failure and the compiled forward pass (``_keras_support``), the
+model's .keras bytes for pickling (``_wrapper_saving``). Compiling the model
+from the routed parameters is ``_wrapper_compile``'s. Imported on first use,
+so ``import skmlp`` stays free of TensorFlow.
 """
 
-import contextlib
-import functools
 import math
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _routing, _wrapper_checks, _wrapper_compile
+from ._keras_support import (  # noqa: F401 (re-export: the wrappers' names)
+    PREDICT_ROWS,
+    Forward,
+    check_model,
+    default_seeds,
+    restore_on_failure,
+)
 from ._tf import keras, tf
 from ._wrapper_saving import restore_models, save_models  # noqa: F401 (re-export)
 
-#: Rows of one compiled forward call in ``predict`` (``predict__batch_size``
-#: sets another).
-PREDICT_ROWS = 4096
-
-
 # -- building -------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def default_seeds(seed):
-    """Keras's unseeded initializers and seed generators draw from
-    ``random.Random(seed)`` within this context (see
-    ``_engine._model.keras_default_seeds``); ``seed=None`` changes nothing."""
-    if seed is None:
-        yield
-        return
-    from ._engine._model import keras_default_seeds
-
-    with keras_default_seeds(seed):
-        yield
 
 
 def is_model(obj):
@@ -194,35 +182,6 @@ def _permute_rows(t, order):
 
 
 # -- predicting -----------------------------------------------------------------
-
-
-def _inference(model, x):
-    return model(x, training=False)
-
-
-class Forward:
-    """``model(x, training=False)`` as one compiled TensorFlow function,
-    retraced rarely (``reduce_retracing``): small predictions skip Keras's
-    predict loop (data adapter, callbacks, progress bar)."""
-
-    def __init__(self, model):
-        self.model = model
-        # A partial, not a lambda: TensorFlow counts traces per code object,
-        # and one lambda shared by every estimator reads as "frequent
-        # retracing" (a logged warning) after a few fits.
-        self._fn = tf.function(
-            functools.partial(_inference, model), reduce_retracing=True
-        )
-
-    def __call__(self, X, rows=PREDICT_ROWS):
-        n = _n_rows(X)
-        parts = [
-            tf.nest.map_structure(
-                lambda t: t.numpy(), self._fn(_tuples(_take(X, slice(i, i + rows))))
-            )
-            for i in range(0, max(n, 1), rows)
-        ]
-        return tf.nest.map_structure(lambda *a: np.concatenate(a), *parts)
 
 
 def predict_raw(est, X, kwargs):
