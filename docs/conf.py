@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS))  # gallery_order
 
 import skmlp  # noqa: E402
 
@@ -66,6 +67,11 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
+# Pages without a section of their own: no empty "Section Navigation" column.
+html_sidebars = {
+    page: []
+    for page in ("index", "install", "getting_started", "which_estimator", "changelog")
+}
 
 # -- Gallery -------------------------------------------------------------------
 
@@ -81,6 +87,8 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     # Run every plot_ example: all of them work offline.
     "filename_pattern": r"/plot_",
+    # In the chapter's order (docs/gallery_order.py), not by length.
+    "within_subsection_order": "gallery_order.ChapterOrder",
     "ignore_pattern": r"__init__\.py",
     "download_all_examples": False,
     "remove_config_comments": True,

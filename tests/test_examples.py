@@ -66,3 +66,13 @@ def test_example_hides_its_plumbing(example):
     )
     # What readers see (and download as a notebook) must still compile.
     compile(shown, example.name, "exec")
+
+
+def test_gallery_order_lists_every_example():
+    # docs/gallery_order.py puts the gallery in the chapter's order.
+    namespace = {}
+    exec((EXAMPLES_DIR.parent / "docs" / "gallery_order.py").read_text(), namespace)
+    listed = namespace["CHAPTER"]
+    assert sorted(listed) == sorted(path.name for path in EXAMPLES), (
+        "docs/gallery_order.py's CHAPTER must list every examples/plot_*.py once"
+    )
