@@ -55,6 +55,8 @@ autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+# The page's table of contents lists methods as "fit()", not "MLPKerasClassifier.fit()".
+toc_object_entries_show_parents = "hide"
 
 # -- HTML ----------------------------------------------------------------------
 
