@@ -89,9 +89,8 @@ except Exception:
     if args.data is not None:
         raise  # a file that was asked for must load
     print(
-        "Fashion MNIST cannot be downloaded here (no network access), so this "
-        "example uses scikit-learn's digits (sklearn.datasets.load_digits) "
-        "instead."
+        "Fashion MNIST cannot be downloaded here (no network access), so this\n"
+        "example uses scikit-learn's digits (sklearn.datasets.load_digits) instead."
     )
     digits = load_digits()
     X_train_full, X_test, y_train_full, y_test = train_test_split(

@@ -65,9 +65,9 @@ try:
     dataset, EPOCHS = "California housing", 20
 except Exception:  # no network: a data set that ships with scikit-learn
     print(
-        "California housing cannot be downloaded here: using load_diabetes. Its "
-        "442 patients are few and noisy: a linear model's test R² is about 0.48, "
-        "and the networks below do no better."
+        "California housing cannot be downloaded here: using load_diabetes.\n"
+        "Its 442 patients are few and noisy: a linear model's test R² is about "
+        "0.48,\nand the networks below do no better."
     )
     X, y = load_diabetes(return_X_y=True)
     y = y / 100  # disease progression, in units of 100

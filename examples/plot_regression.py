@@ -51,11 +51,10 @@ try:
     dataset, unit = "California housing", "$100,000"
 except Exception:
     print(
-        "California housing cannot be downloaded here (no network access), so "
-        "this example uses scikit-learn's diabetes data "
-        "(sklearn.datasets.load_diabetes) instead. Its 442 patients are few and "
-        "noisy: a linear model's test R² is about 0.48, and the networks below do "
-        "no better."
+        "California housing cannot be downloaded here (no network access), so\n"
+        "this example uses scikit-learn's diabetes data instead (load_diabetes).\n"
+        "Its 442 patients are few and noisy: a linear model's test R² is about "
+        "0.48,\nand the networks below do no better."
     )
     X, y = load_diabetes(return_X_y=True)
     # A positive measure of disease progression, 25 to 346: in units of 100 it
