@@ -21,7 +21,7 @@ _BUILD_LOCK = threading.RLock()
 
 #: Parameters that say how to train, not what network to build: a rebuilt
 #: network does not need their fitted values (nor a pickle a second copy).
-_TRAINING_ONLY = ("callbacks", "distribution")
+_TRAINING_ONLY = ("callbacks", "distribution", "metrics")
 
 
 class LiveNetwork:
@@ -160,7 +160,9 @@ class LiveNetwork:
             )
         trainer = self._live_trainer()
         trainer.exposed = True  # the caller holds it: never reuse it elsewhere
-        return trainer.model
+        from ._engine import _handout  # the fit's metrics, quiet calls, export
+
+        return _handout.prepare(trainer, self.__dict__.get("_metric_specs"))
 
     def _new_trainer(self, config, n_features, spec, seed):
         """A trainer from the pool or ``_build_model``; the default builder
