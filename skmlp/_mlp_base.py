@@ -39,9 +39,6 @@ from ._mlp_weights import LiveNetwork, read_only
 from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
 from ._targets import TargetSpec, check_same_targets
 
-#: Rows a compiled Keras call predicts at a time.
-KERAS_PREDICT_ROWS = 16384
-
 __all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras"]
 
 
@@ -478,13 +475,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         ):
             weights = self._current_weights()
             return _forward.forward(rows, weights[0::2], weights[1::2], activations)
-        trainer = self._live_trainer()
-        return np.concatenate(
-            [
-                trainer.predict(rows[i : i + KERAS_PREDICT_ROWS])
-                for i in range(0, rows.shape[0], KERAS_PREDICT_ROWS)
-            ]
-        )
+        return self._live_trainer().predict(rows)
 
     # -- persistence -----------------------------------------------------------
 
