@@ -8,7 +8,10 @@ The chapter's image classifier, the scikit-learn way. The book builds a
 compiles it with SGD and a learning rate of 0.01, trains it for 30 epochs
 with a validation set, and plots the learning curves. Here the same network is
 one estimator, :class:`~skmlp.MLPKerasClassifier`, with scikit-learn's
-parameter names; the Keras model is still there, as ``model_``.
+parameter names; the Keras model is still there, as ``model_``: its summary,
+its layers and their weights (``get_weights`` and ``set_weights``), and
+``evaluate``. The example ends with the scikit-learn way to weight classes and
+samples.
 
 The data set is downloaded by ``keras.datasets.fashion_mnist.load_data()``.
 Where that is impossible (no network), the example says so and uses
@@ -209,7 +212,8 @@ loss, accuracy = clf.model_.evaluate(X_test, y_test, verbose=0)
 print(f"model_.evaluate: loss {loss:.3f}, accuracy {accuracy:.3f}")
 print(f"Test accuracy (score): {clf.score(X_test, y_test):.3f}")
 # sphinx_gallery_start_ignore
-assert abs(accuracy - clf.score(X_test, y_test)) < 1e-3
+# float32 and float64 may round one tied prediction apart.
+assert abs(accuracy - clf.score(X_test, y_test)) <= 1.5 / len(y_test)
 # sphinx_gallery_end_ignore
 
 # %%
