@@ -84,11 +84,10 @@ X_train, X_valid, X_test = map(scaler.transform, (X_train, X_valid, X_test))
 # Up to 100 epochs (the book's), with the validation set evaluated after each.
 # The checkpoint goes to a temporary directory.
 #
-# Without early stopping, an MLPKerasRegressor stops by scikit-learn's rule
-# when its *training* loss has not improved by ``tol`` for
-# ``n_iter_no_change`` epochs. Here the Keras callback is to decide, on the
-# validation loss: ``n_iter_no_change=max_iter`` keeps the built-in rule out
-# of its way.
+# Without a Keras ``EarlyStopping``, an MLPKerasRegressor stops by
+# scikit-learn's rule, when its *training* loss has not improved by ``tol``
+# for ``n_iter_no_change`` epochs. With one in ``callbacks``, the callback
+# decides, on the validation loss: the built-in rule stands aside.
 MAX_ITER = 100
 PATIENCE = 10
 # sphinx_gallery_start_ignore
@@ -106,7 +105,6 @@ reg = MLPKerasRegressor(
     hidden_layer_sizes=(30, 30),
     batch_size=32,
     max_iter=MAX_ITER,
-    n_iter_no_change=MAX_ITER,
     callbacks=[checkpoint_cb, early_stopping_cb],
     random_state=42,
 )
@@ -121,6 +119,13 @@ print(
     f"{val_loss.min():.4f}, epoch {val_loss.argmin()})"
 )
 print(f"test R² of the restored best weights: {reg.score(X_test, y_test):.3f}")
+# sphinx_gallery_start_ignore
+# The callback decided: it stopped the fit, or the fit ran to max_iter.
+if early_stopping_cb.stopped_epoch:
+    assert reg.n_iter_ == early_stopping_cb.stopped_epoch + 1
+else:
+    assert reg.n_iter_ == MAX_ITER
+# sphinx_gallery_end_ignore
 
 # %%
 # The checkpoint holds the model of the best epoch too: a Keras model that
