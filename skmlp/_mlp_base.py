@@ -6,6 +6,7 @@ The Keras work lives in ``_engine``, imported on the first fit (or when an
 unpickled estimator first needs its model).
 """
 
+import contextvars
 import dataclasses
 import math
 import warnings
@@ -38,6 +39,9 @@ from ._mlp_data import (
 from ._mlp_weights import LiveNetwork, read_only
 from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
 from ._targets import TargetSpec, check_same_targets
+
+#: The dtype of the default ``_build_model``'s network during ``_build``.
+_BUILD_DTYPE = contextvars.ContextVar("skmlp_build_dtype", default="float32")
 
 #: Rows a compiled Keras call predicts at a time.
 KERAS_PREDICT_ROWS = 16384
@@ -198,8 +202,17 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             self.activation,
             n_outputs,
             out_activation,
-            dtype=self.__dict__.get("_build_dtype", "float32"),
+            dtype=_BUILD_DTYPE.get(),
         )
+
+    def _build(self, n_features, spec, dtype):
+        """``_build_model``'s model; the default one in ``dtype`` (the fit's:
+        the overridable signature has no dtype, so it is passed alongside)."""
+        token = _BUILD_DTYPE.set(dtype)
+        try:
+            return self._build_model(n_features, spec.n_outputs, spec.out_activation)
+        finally:
+            _BUILD_DTYPE.reset(token)
 
     def _builtin_model(self):
         return type(self)._build_model is _BaseMLPKeras._build_model
@@ -254,7 +267,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
     def _fit_checked(
         self, X, y, sample_weight, validation_data, classes, incremental, reuse, report
     ):
-        hidden = self._hidden_sizes()
+        self._hidden_sizes()  # checked before any work
         if reuse and incremental:
             self._check_same_network()
         raw = (X, y)  # what scikit-learn's callbacks score each epoch on
@@ -285,69 +298,34 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             dtype=dtype,
             early_stopping=early_stopping,
         )
-        previous = self.__dict__.get("_trainer")
-        trainer, undo = self._acquire(
-            _engine, config, X.shape[1], hidden, spec, rng, reuse, incremental
-        )
-        config, dtype = trainer.config, trainer.config.dtype
         epochs = 1 if incremental else self.max_iter
+        training = self._training(config, X.shape[1], spec, rng, reuse, incremental)
         try:
-            report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
-            report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
-            validation = None
-            if validation_data is not None:
-                validation = validation_arrays(self, validation_data, spec, attrs)
-            elif early_stopping:
-                X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
-            if validation is not None:
-                Xv, Yv, Wv = validation
-                validation = _engine.Validation(
-                    Xv, Yv, Wv, lambda P: self._validation_score(Yv, P, Wv, spec.kind)
-                )
-            state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            callbacks = self.callbacks
-            if config.solver == "lbfgs":
-                outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
-            else:
-                data = _engine.Batches(X, Y, sw, seed, dtype)
-                outcome = _engine.train(
+            with training as trainer:
+                outcome, state = self._train(
+                    _engine,
                     trainer,
-                    data,
-                    config=config,
-                    state=state,
-                    epochs=epochs,
-                    callbacks=callbacks,
-                    validation=validation,
-                    incremental=incremental,
-                    samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
-                    report=report,
+                    X,
+                    Y,
+                    sw,
+                    raw,
+                    sample_weight,
+                    spec,
+                    attrs,
+                    rng,
+                    validation_data,
+                    early_stopping,
+                    epochs,
+                    reuse,
+                    incremental,
+                    report,
                 )
-            if outcome.diverged and not early_stopping:
-                raise ValueError(
-                    "Solver produced non-finite parameter weights. The input data "
-                    "may contain large values and need to be preprocessed. Training "
-                    "diverged: the loss or the weights became NaN or infinite in "
-                    f"epoch {outcome.epochs}. Lower learning_rate_init or scale X "
-                    "(e.g. with StandardScaler); the estimator was left as it was "
-                    "before this fit."
-                )
-            self._commit(trainer, config, spec, attrs, state, outcome, reuse)
-            if undo is None:  # a new network: what a copy rebuilds it from
-                self._fitted_params = self._network_params()
-            report.end()
-        except BaseException:
+                self._commit(trainer, spec, attrs, state, outcome, reuse)
+                if not (reuse and incremental):  # what a copy rebuilds it from
+                    self._fitted_params = self._network_params()
+                report.end()
+        finally:
             _engine.detach_callbacks(self.callbacks or [])
-            if undo is not None:  # partial_fit trained the live model in place
-                trainer.restore(undo)
-            elif trainer is not previous:  # the new trainer is nobody's
-                _engine.POOL.check_in(trainer)
-            raise
-        _engine.detach_callbacks(self.callbacks or [])
-        if undo is None:
-            if previous is not None and previous is not trainer:
-                _engine.POOL.check_in(previous)  # the estimator no longer holds it
-            _engine.POOL.hold(trainer, self)
         if outcome.convergence_warning:  # lbfgs stopped by max_iter or max_fun
             return [outcome.convergence_warning]
         exhausted = (
@@ -364,36 +342,76 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             "and the optimization hasn't converged yet."
         ]
 
-    def _acquire(
-        self, _engine, config, n_features, hidden, spec, rng, reuse, incremental
+    def _train(
+        self,
+        _engine,
+        trainer,
+        X,
+        Y,
+        sw,
+        raw,
+        sample_weight,
+        spec,
+        attrs,
+        rng,
+        validation_data,
+        early_stopping,
+        epochs,
+        reuse,
+        incremental,
+        report,
     ):
-        """The trainer this fit trains, and the state to restore on failure
-        (for partial_fit, which trains the live model in place)."""
-        if reuse and incremental:
-            trainer = self._live_trainer()
-            trainer.continue_with(config)
-            return trainer, trainer.training_state()
-        seed = 0 if self._builtin_model() else int(rng.randint(2**31 - 1))
-        trainer = self._new_trainer(config, n_features, spec, seed)
-        if reuse:
-            # warm_start: the fitted weights, a fresh optimizer (scikit-learn's).
-            _engine.set_warm_weights(
-                trainer, self._current_weights(), self.hidden_layer_sizes
+        """Train ``trainer`` (the validation set, then the epochs or L-BFGS);
+        ``(outcome, stopping state)``."""
+        config = trainer.config
+        report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
+        report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
+        validation = None
+        if validation_data is not None:
+            validation = validation_arrays(self, validation_data, spec, attrs)
+        elif early_stopping:
+            X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
+        if validation is not None:
+            Xv, Yv, Wv = validation
+            validation = _engine.Validation(
+                Xv, Yv, Wv, lambda P: self._validation_score(Yv, P, Wv, spec.kind)
             )
-        elif trainer.builtin:
-            sizes = [n_features, *hidden, spec.n_outputs]
-            initial = _engine.sklearn_initial_weights(
-                sizes, self.activation, rng, trainer.config.dtype
+        state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        if config.solver == "lbfgs":
+            outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
+        else:
+            data = _engine.Batches(X, Y, sw, seed, config.dtype)
+            outcome = _engine.train(
+                trainer,
+                data,
+                config=config,
+                state=state,
+                epochs=epochs,
+                callbacks=self.callbacks,
+                validation=validation,
+                incremental=incremental,
+                samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
+                report=report,
             )
-            trainer.set_weights(initial)
-        return trainer, None
+        if outcome.diverged and not early_stopping:
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data "
+                "may contain large values and need to be preprocessed. Training "
+                "diverged: the loss or the weights became NaN or infinite in "
+                f"epoch {outcome.epochs}. Lower learning_rate_init or scale X "
+                "(e.g. with StandardScaler); the estimator was left as it was "
+                "before this fit."
+            )
+        return outcome, state
 
-    def _commit(self, trainer, config, spec, attrs, state, outcome, reuse):
-        """Set every fitted attribute, in one place, after training succeeded."""
+    def _commit(self, trainer, spec, attrs, state, outcome, reuse):
+        """Set every fitted attribute, in one place, after training succeeded
+        (``trainer.config``: the fit's configuration, in the network's dtype)."""
         from . import _engine
 
         prev = self.__dict__ if reuse else {}
-        self.__dict__.pop("_optimizer_state", None)  # an unpickled one's: spent
+        self.__dict__.pop("_optimizer_state", None)  # a rebuilt one's: spent
         config = trainer.config
         self._trainer, self._config, self._spec = trainer, config, spec
         self._dtype = config.dtype
@@ -460,28 +478,30 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         ):
             weights = self._current_weights()
             return _forward.forward(rows, weights[0::2], weights[1::2], activations)
-        trainer = self._live_trainer()
-        return np.concatenate(
-            [
-                trainer.predict(rows[i : i + KERAS_PREDICT_ROWS])
-                for i in range(0, rows.shape[0], KERAS_PREDICT_ROWS)
-            ]
-        )
+        with self._using_trainer() as trainer:
+            return np.concatenate(
+                [
+                    trainer.predict(rows[i : i + KERAS_PREDICT_ROWS])
+                    for i in range(0, rows.shape[0], KERAS_PREDICT_ROWS)
+                ]
+            )
 
     # -- persistence -----------------------------------------------------------
 
     def __getstate__(self):
         # A copy: BaseEstimator returns the instance's own __dict__, which
         # pickling must not change (the live model stays with the estimator).
-        trainer = self.__dict__.get("_trainer")
-        if trainer is not None:
-            self._current_weights()
-        state = dict(super().__getstate__())
+        if self.__dict__.get("_trainer") is None:
+            state = dict(super().__getstate__())
+        else:
+            with self._using_trainer() as trainer:
+                self._current_weights()
+                state = dict(super().__getstate__())
+                if self._config.stochastic:
+                    # As scikit-learn pickles its optimizer: partial_fit on a
+                    # copy continues as on the original (_rebuilt_trainer).
+                    state["_optimizer_state"] = trainer.training_state()[1]
         state.pop("_trainer", None)
-        if trainer is not None and self._config.stochastic:
-            # As scikit-learn pickles its optimizer: partial_fit on a copy
-            # continues as on the original (restored by _live_trainer).
-            state["_optimizer_state"] = trainer.training_state()[1]
         # Plain data only (skops trusts it): the configuration and the
         # target description as a dict and a tuple.
         if "_config" in state:

@@ -10,6 +10,7 @@ first need, with the parameters of the fit that built the network
 (``_fitted_params``): ``set_params`` after fit changes only the next fit.
 """
 
+import contextlib
 import threading
 
 import numpy as np
@@ -138,9 +139,9 @@ class LiveNetwork:
                 )
             weights[2 * i + which] = array
         self._weights = read_only(weights)
-        trainer = self.__dict__.get("_trainer")
-        if trainer is not None:
-            trainer.set_weights(weights)
+        if self.__dict__.get("_trainer") is not None:
+            with self._using_trainer() as trainer:
+                trainer.set_weights(weights)
 
     # -- the live Keras model --------------------------------------------------
 
@@ -158,50 +159,126 @@ class LiveNetwork:
                 f"This {type(self).__name__} instance is not fitted yet: model_ "
                 "exists after fit."
             )
-        trainer = self._live_trainer()
-        trainer.exposed = True  # the caller holds it: never reuse it elsewhere
-        return trainer.model
+        with self._using_trainer() as trainer:
+            trainer.exposed = True  # the caller holds it: never reuse it elsewhere
+            return trainer.model
 
-    def _new_trainer(self, config, n_features, spec, seed):
-        """A trainer from the pool or ``_build_model``; the default builder
-        reads the network's dtype from ``_build_dtype`` meanwhile (the
-        overridable signature has no dtype)."""
+    # -- the trainer: one owner ------------------------------------------------
+
+    @contextlib.contextmanager
+    def _training(self, config, n_features, spec, rng, reuse, incremental):
+        """The trainer a fit trains, from start to end: partial_fit's live one
+        (its state saved, to undo a failure), or one checked out of the pool
+        or built, with the fitted weights (warm_start) or scikit-learn's
+        initial ones. A failure restores partial_fit's trainer or checks the
+        new one in; success leaves it held by the estimator (and checks in
+        the one it replaces). Meanwhile the estimator's previous trainer is
+        this fit's: the pool does not reclaim it."""
         from . import _engine
 
-        self._build_dtype = config.dtype
+        previous = self.__dict__.get("_trainer")
+        if previous is not None:
+            with previous.lock:
+                if self.__dict__.get("_trainer") is previous:
+                    _engine.POOL.release(previous)
+                else:  # reclaimed meanwhile
+                    previous = None
+        undo = None
         try:
-            return _engine.acquire(
-                self,
-                config,
-                n_features=n_features,
-                hidden=self._hidden_sizes(),
-                spec=spec,
-                seed=seed,
-            )
-        finally:
-            del self._build_dtype
+            if reuse and incremental:
+                trainer = previous or self._rebuilt_trainer()
+                trainer.continue_with(config)
+                undo = trainer.training_state()
+            else:
+                seed = 0 if self._builtin_model() else int(rng.randint(2**31 - 1))
+                trainer = _engine.checkout_or_build(
+                    self, config, n_features=n_features, spec=spec, seed=seed
+                )
+                if reuse:  # the fitted weights, a fresh optimizer (scikit-learn's)
+                    _engine.set_warm_weights(
+                        trainer, self._current_weights(), self.hidden_layer_sizes
+                    )
+                elif trainer.builtin:
+                    sizes = [n_features, *self._hidden_sizes(), spec.n_outputs]
+                    initial = _engine.sklearn_initial_weights(
+                        sizes, self.activation, rng, trainer.config.dtype
+                    )
+                    trainer.set_weights(initial)
+        except BaseException:
+            if previous is not None:
+                _engine.POOL.hold(previous, self)
+            raise
+        try:
+            yield trainer
+        except BaseException:
+            if trainer is previous:  # partial_fit trained the live model in place
+                trainer.restore(undo)
+            else:  # the new trainer is nobody's
+                _engine.POOL.check_in(trainer)
+            if previous is not None:  # the restored estimator's
+                _engine.POOL.hold(previous, self)
+            raise
+        if previous is not None and previous is not trainer:
+            _engine.POOL.check_in(previous)  # the estimator no longer holds it
+        _engine.POOL.hold(trainer, self)
+
+    def _rebuilt_trainer(self):
+        """A trainer for the fitted network (of an unpickled or reclaimed
+        estimator): built as fitted, whatever set_params did since, with the
+        weights and the pickled optimizer state (partial_fit continues it)."""
+        from . import _engine
+
+        fitted = self._as_fitted()
+        trainer = _engine.checkout_or_build(
+            fitted,
+            self._config,
+            n_features=self.n_features_in_,
+            spec=self._spec,
+            seed=0,
+        )
+        optimizer = self.__dict__.get("_optimizer_state")
+        if optimizer is None or len(optimizer) != len(trainer.optimizer.variables):
+            trainer.set_weights(self._weights)  # none (lbfgs), or another Keras's
+        else:
+            trainer.restore((self._weights, optimizer))
+        return trainer
 
     def _live_trainer(self):
+        """The estimator's trainer, rebuilt if it has none (unpickled, or
+        reclaimed by the pool)."""
         if self.__dict__.get("_trainer") is None:
             # Threads predicting on a freshly unpickled estimator build it once.
             with _BUILD_LOCK:
                 if self.__dict__.get("_trainer") is None:
                     from . import _engine
 
-                    # Built as fitted, whatever set_params did since.
-                    trainer = self._as_fitted()._new_trainer(
-                        self._config, self.n_features_in_, self._spec, seed=0
-                    )
-                    optimizer = self.__dict__.pop("_optimizer_state", None)
-                    if optimizer is None or len(optimizer) != len(
-                        trainer.optimizer.variables
-                    ):  # none pickled (lbfgs), or another Keras's: fresh
-                        trainer.set_weights(self._weights)
-                    else:  # the pickled optimizer: partial_fit continues it
-                        trainer.restore((self._weights, optimizer))
-                    _engine.POOL.hold(trainer, self)
+                    trainer = self._rebuilt_trainer()
+                    self.__dict__.pop("_optimizer_state", None)
                     self._trainer = trainer
+                    _engine.POOL.hold(trainer, self)
         return self._trainer
+
+    @contextlib.contextmanager
+    def _using_trainer(self):
+        """The estimator's trainer, which the pool does not reclaim meanwhile
+        (predicting through it, reading its optimizer, handing out model_)."""
+        while True:
+            trainer = self._live_trainer()
+            with trainer.lock:
+                if self.__dict__.get("_trainer") is trainer:
+                    yield trainer
+                    return
+
+    def _give_up_trainer(self, trainer):
+        """The pool reclaims ``trainer`` (``trainer.lock`` held): keep what a
+        pickle keeps (the weights are NumPy already; the optimizer state),
+        then let it go. False if it is not the estimator's to give up."""
+        if self.__dict__.get("_trainer") is not trainer or trainer.exposed:
+            return False
+        if self._config.stochastic:
+            self._optimizer_state = trainer.training_state()[1]
+        del self._trainer
+        return True
 
 
 def read_only(arrays):

@@ -6,7 +6,7 @@ Imported lazily by the estimators (importing it starts TensorFlow through
 - ``_losses``: scikit-learn's losses, penalty and metrics in TensorFlow
 - ``_optimizers``: the Keras optimizer and scikit-learn's learning-rate rules
 - ``_model``: the Dense stack, seeded custom models, perceptron models
-- ``_loop``: the compiled model, its optimizer and functions (:class:`Trainer`)
+- ``_trainer``: the compiled model, its optimizer and functions (:class:`Trainer`)
 - ``_epochs``: the graphs of one epoch and of many epochs
 - ``_backprop``: scikit-learn's backpropagation of the built-in Dense stack
 - ``_compiled``: calling compiled functions without tf.function's overhead
@@ -28,11 +28,9 @@ import numpy as np
 from .._forward import ACTIVATIONS, keras_activation
 from .._tf import keras
 from . import _lbfgs
-from ._backprop import Backprop
 from ._callbacks import detach_callbacks
 from ._distribute import DistributedTrainer, make_strategy, scope
 from ._feed import Batches
-from ._loop import Trainer
 from ._model import (
     dense_model,
     ensure_built,
@@ -42,12 +40,13 @@ from ._model import (
 from ._pool import POOL
 from ._stopping import StoppingState
 from ._train import Outcome, Validation, train
+from ._trainer import Trainer
 
 __all__ = [
     "POOL",
     "Batches",
     "Validation",
-    "acquire",
+    "checkout_or_build",
     "dense_model",
     "detach_callbacks",
     "fit_lbfgs",
@@ -73,12 +72,14 @@ def fresh(previous=None):
     )
 
 
-def acquire(est, config, *, n_features, hidden, spec, seed):
-    """A trainer for ``est``'s network: a spare from the pool (the built-in
-    Dense stack only), or a new model from ``est._build_model`` (custom models
-    built with Keras's default seeds drawn from ``seed``)."""
+def checkout_or_build(est, config, *, n_features, spec, seed):
+    """A trainer for ``est``'s network, now the caller's: one checked out of
+    the pool (the built-in Dense stack only), or a new one around
+    ``est._build``'s model (built with Keras's default seeds drawn from
+    ``seed``)."""
     builtin = est._builtin_model()
     strategy = make_strategy(est.distribution)
+    hidden = est._hidden_sizes()
     key = None
     if builtin and strategy is None:
         key = (
@@ -98,7 +99,7 @@ def acquire(est, config, *, n_features, hidden, spec, seed):
             return trainer
     with scope(strategy):
         with keras_default_seeds(seed):
-            model = est._build_model(n_features, spec.n_outputs, spec.out_activation)
+            model = est._build(n_features, spec, config.dtype)
             if not isinstance(model, keras.Model):
                 raise TypeError(
                     f"_build_model must return a keras.Model; it returned a "
@@ -112,14 +113,10 @@ def acquire(est, config, *, n_features, hidden, spec, seed):
         )
         config = dataclasses.replace(config, dtype=str(np.dtype(model_dtype)))
         _check_output(model, n_features, spec, config.dtype)
+        POOL.built += 1
         if strategy is None:
-            trainer = Trainer(model, config, n_features)
-        else:
-            trainer = DistributedTrainer(model, config, n_features, strategy)
-    trainer.key, trainer.builtin = key, builtin
-    if strategy is None:  # replicas differentiate their own share
-        trainer.backprop = Backprop.of(trainer)
-    return trainer
+            return Trainer(model, config, n_features, key=key, builtin=builtin)
+        return DistributedTrainer(model, config, n_features, strategy, builtin=builtin)
 
 
 def _check_output(model, n_features, spec, dtype):

@@ -1,6 +1,6 @@
 """The graphs of the compiled training loop: one epoch, and many epochs
 with scikit-learn's stopping rule, as functions of a
-:class:`~skmlp._engine._loop.Trainer` (whose ``_step`` each batch runs).
+:class:`~skmlp._engine._trainer.Trainer` (whose ``_step`` each batch runs).
 
 They are written with tf.while_loop and tf.cond, and traced without
 AutoGraph: converting them (and every function they call) took most of a

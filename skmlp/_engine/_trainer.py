@@ -21,11 +21,13 @@ model by a GradientTape.
 
 import dataclasses
 import functools
+import threading
 
 import numpy as np
 
 from .._tf import keras, tf
 from . import _epochs, _losses, _optimizers, _private
+from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
 from ._optimizers import make_optimizer
 
@@ -41,8 +43,12 @@ class Trainer:
     sets the variables the functions read (alpha, the learning rate).
     """
 
-    def __init__(self, model, config, n_features):
+    def __init__(self, model, config, n_features, *, key=None, builtin=False):
         self.model, self.config = model, config
+        #: The pool's key (None: never reused), and whether the model is the
+        #: built-in Dense stack (whose gradient ``backprop`` computes, unless
+        #: a tape must: see ``_backprop``; replicas use a tape).
+        self.key, self.builtin = key, builtin
         self.dtype = tf.as_dtype(config.dtype)
         self.kernels = _losses.penalised_kernels(model)
         self.alpha = tf.Variable(config.alpha, dtype=self.dtype, trainable=False)
@@ -66,12 +72,15 @@ class Trainer:
         self._x_spec = x
         self._n_features = n_features
         self._compiled = {}  # the training functions
-        self._io = {}  # reading and writing the variables
-        self._io_used = set()
         self.exposed = False  # handed to the user as model_: never reused
-        self.key, self.builtin = None, False  # set by _engine.acquire
-        self.backprop = None  # set by _engine.acquire (see _backprop)
+        self.backprop = self._backprop() if builtin else None
         self.multi_epoch = True
+        #: Held by whoever uses the trainer of a fitted estimator outside a
+        #: fit (predict, pickling, model_): the pool does not reclaim it then.
+        self.lock = threading.RLock()
+
+    def _backprop(self):
+        return Backprop.of(self.dense_layers(), self.model, self.config)
 
     # -- state -----------------------------------------------------------------
 
@@ -144,58 +153,31 @@ class Trainer:
     def _lbfgs_sizes(self):
         return [int(np.prod(v.shape)) for v in self.lbfgs_parameters()]
 
-    # Reading or writing variables one eager op at a time costs 0.1-0.3 ms a
-    # variable; one compiled call reads or writes them all, once traced
-    # (tens of ms). The first use of each is eager: a trainer used once (a
-    # custom model, a first fit) never pays for the trace; a trainer the
-    # pool serves again traces on its second use.
+    # Keras's Variable.assign and .numpy() cost 0.2-0.5 ms a variable; one
+    # compiled call reading or writing them all costs about 50 ms to trace,
+    # which a reused trainer paid on its second use (the second fit of a
+    # grid search's configuration). TensorFlow's own read and assign ops,
+    # called eagerly, cost 50-70 us a variable, never trace, and read or
+    # write the iris default's 14 variables in about 1 ms.
 
     def _variables(self, which):
         if which == "lbfgs":
             return self.lbfgs_parameters()
         return self.model.weights if which == "model" else self.optimizer.variables
 
-    def _compiled_io(self, verb, which):
-        """The compiled reader or writer of ``which``, or None on its first
-        use."""
-        key = (verb, which)
-        if key in self._io:
-            return self._io[key]
-        if key not in self._io_used:
-            self._io_used.add(key)
-            return None
-        variables = self._variables(which)
-        if verb == "read":
-            body, specs = (lambda: [tf.identity(v) for v in variables]), ()
-        else:
-
-            def body(*values):
-                for variable, value in zip(variables, values, strict=True):
-                    variable.assign(value)
-                return tf.constant(True)
-
-            specs = tuple(tf.TensorSpec(v.shape, v.dtype) for v in variables)
-        self._io[key] = quiet_first_call(
-            tf.function(body, input_signature=specs, autograph=False)
-        )
-        return self._io[key]
-
     def _read(self, which):
-        read = self._compiled_io("read", which)
-        if read is None:
-            return [np.array(v.numpy(), copy=True) for v in self._variables(which)]
-        return [np.array(t, copy=True) for t in read()]
+        return [
+            np.array(tf.raw_ops.ReadVariableOp(resource=v.value.handle, dtype=v.dtype))
+            for v in self._variables(which)
+        ]
 
     def _assign(self, which, values):
         variables = self._variables(which)
         if len(values) != len(variables):
             raise ValueError(f"{len(values)} values for {len(variables)} variables.")
-        assign = self._compiled_io("assign", which)
-        if assign is None:
-            for variable, value in zip(variables, values, strict=True):
-                variable.assign(value)
-        else:
-            assign(*values)
+        for variable, value in zip(variables, values, strict=True):
+            value = np.asarray(value, dtype=variable.dtype)
+            tf.raw_ops.AssignVariableOp(resource=variable.value.handle, value=value)
 
     # -- compiled functions ----------------------------------------------------
 
