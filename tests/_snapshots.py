@@ -40,12 +40,22 @@ def outputs(est, large=True):
 
 def state(est):
     """A deep copy of the estimator's attributes, the live Keras model's
-    weights in place of the model itself."""
-    snap = {k: copy.deepcopy(v) for k, v in vars(est).items() if k != "_trainer"}
+    weights and optimizer state in place of the model itself. An MLP whose
+    trainer the pool reclaimed keeps both as arrays (as a pickle does): the
+    same snapshot either way."""
+    live = ("_trainer", "_optimizer_state")
+    snap = {k: copy.deepcopy(v) for k, v in vars(est).items() if k not in live}
     trainer = vars(est).get("_trainer")
+    stochastic = "_config" in vars(est) and est._config.stochastic
     if trainer is not None:
         weights = trainer.model.get_weights()
         snap["model_.get_weights()"] = [np.asarray(w) for w in weights]
+        if stochastic:
+            snap["optimizer"] = trainer.training_state()[1]
+    elif "_weights" in vars(est):  # what the trainer is rebuilt from
+        snap["model_.get_weights()"] = [np.asarray(w) for w in est._weights]
+        if stochastic:
+            snap["optimizer"] = copy.deepcopy(vars(est).get("_optimizer_state"))
     return snap
 
 
