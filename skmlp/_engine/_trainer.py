@@ -70,7 +70,7 @@ class Trainer:
         )
         x = tf.TensorSpec([None, n_features], self.dtype)
         self._x_spec = x
-        self._n_features = n_features
+        self.n_features = n_features
         self._compiled = {}  # the training functions
         self.exposed = False  # handed to the user as model_: never reused
         self.backprop = self._backprop() if builtin else None
@@ -130,28 +130,6 @@ class Trainer:
 
     def set_weights(self, weights):
         self._assign("model", weights)
-
-    def parameter_vector(self):
-        """The values of :meth:`lbfgs_parameters`, as one float64 vector."""
-        return np.concatenate(
-            [np.ravel(v).astype(np.float64) for v in self._read("lbfgs")]
-        )
-
-    def set_parameter_vector(self, flat):
-        """Write ``flat`` (a vector as :meth:`parameter_vector` gives) into
-        the variables of :meth:`lbfgs_parameters`."""
-        variables = self.lbfgs_parameters()
-        parts = np.split(np.asarray(flat), np.cumsum(self._lbfgs_sizes())[:-1])
-        self._assign(
-            "lbfgs",
-            [
-                part.reshape(v.shape).astype(v.dtype)
-                for v, part in zip(variables, parts, strict=True)
-            ],
-        )
-
-    def _lbfgs_sizes(self):
-        return [int(np.prod(v.shape)) for v in self.lbfgs_parameters()]
 
     # Keras's Variable.assign and .numpy() cost 0.2-0.5 ms a variable; one
     # compiled call reading or writing them all costs about 50 ms to trace,
@@ -285,53 +263,11 @@ class Trainer:
             return self.backprop.params
         return self.model.trainable_variables
 
-    def compiled_loss_and_grad(self, n_outputs, n_rows):
-        """The compiled ``f(flat, X, Y, W) -> (loss, flat gradient)`` of
-        solver="lbfgs" at the float64 parameter vector ``flat`` (the values
-        of :meth:`lbfgs_parameters`). The built-in stack's is a pure
-        function of ``flat``; a custom model's writes ``flat`` into its
-        variables first, for a tape to differentiate the model's call.
-        ``n_rows``: the rows of ``X`` (the blocks of its products)."""
-        blocks = self._blocks(n_rows)
-        key = ("lbfgs", n_outputs, blocks)
+    def compiled(self, key, make):
+        """The compiled function cached under ``key``, made by ``make()``
+        (a ``tf.function`` with an input signature) on first use."""
         if key not in self._compiled:
-            variables = self.lbfgs_parameters()
-            sizes = self._lbfgs_sizes()
-
-            def values(flat):
-                return [
-                    tf.reshape(tf.cast(part, v.dtype), v.shape)
-                    for v, part in zip(variables, tf.split(flat, sizes), strict=True)
-                ]
-
-            def loss_and_grad(flat, X, Y, W):
-                if self.backprop is not None:
-                    loss, _, grads = self.backprop.loss_and_grads(
-                        self.config, values(flat), X, Y, W, self.alpha, blocks
-                    )
-                else:
-                    for variable, value in zip(variables, values(flat), strict=True):
-                        variable.assign(value)
-                    with tf.GradientTape() as tape:
-                        p = self.model(X, training=True)
-                        loss = _losses.batch_loss(
-                            self.config, self.kernels, self.alpha, Y, p, W
-                        )
-                    grads = tape.gradient(loss, variables)
-                flat_grad = tf.concat(
-                    [tf.reshape(tf.cast(g, tf.float64), [-1]) for g in grads], 0
-                )
-                return tf.cast(loss, tf.float64), flat_grad
-
-            signature = (
-                tf.TensorSpec([None], tf.float64),
-                self._x_spec,
-                tf.TensorSpec([None, n_outputs], self.dtype),
-                tf.TensorSpec([None], self.dtype),
-            )
-            self._compiled[key] = quiet_first_call(
-                tf.function(loss_and_grad, input_signature=signature, autograph=False)
-            )
+            self._compiled[key] = quiet_first_call(make())
         return self._compiled[key]
 
     def _evaluate(self, X, Y, W):
