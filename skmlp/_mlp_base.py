@@ -20,14 +20,14 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from . import _forward, _source
-from ._base import (
+from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
+from ._estimator_state import (
     check_pickled_version,
     fit_transaction,
     pickled_state,
     restore_record,
     saved_versions,
 )
-from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
 from ._mlp_data import (
     NUMPY_PREDICT_MAX_ROWS,
     batch_size_for,

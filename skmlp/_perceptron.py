@@ -14,7 +14,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._estimator_state import check_pickled_version, fit_transaction, pickled_state
 from ._sk_callbacks import CallbackSupportMixin, FitReport
 from ._targets import (
     check_partial_fit_class_weight,
