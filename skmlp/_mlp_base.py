@@ -1,5 +1,6 @@
-"""_BaseMLPKeras: parameters, constraints, and fit = prepare -> acquire ->
-train -> commit; predict; the live ``model_``; persistence.
+"""_BaseMLPKeras: parameters, constraints, and fit = prepare -> the trainer
+(``_training``) -> train -> commit. The fitted network (weights, ``model_``,
+the trainer's life, predict, pickling) is ``_mlp_network.LiveNetwork``.
 
 The concrete estimators (``_mlp.py``) encode targets and decode predictions.
 The Keras work lives in ``_engine``, imported on the first fit (or when an
@@ -17,34 +18,26 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_random_state
+from sklearn.utils.validation import check_random_state
 
-from . import _forward, _source
+from . import _forward
 from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
 from ._estimator_state import (
-    check_pickled_version,
     fit_transaction,
-    pickled_state,
-    restore_record,
-    saved_versions,
 )
 from ._mlp_data import (
     NUMPY_PREDICT_MAX_ROWS,
     batch_size_for,
     hold_out,
-    plain_rows,
     validate_X,
     validation_arrays,
 )
-from ._mlp_weights import LiveNetwork, read_only
+from ._mlp_network import LiveNetwork, read_only
 from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
-from ._targets import TargetSpec, check_same_targets
+from ._targets import check_same_targets
 
 #: The dtype of the default ``_build_model``'s network during ``_build``.
 _BUILD_DTYPE = contextvars.ContextVar("skmlp_build_dtype", default="float32")
-
-#: Rows a compiled Keras call predicts at a time.
-KERAS_PREDICT_ROWS = 16384
 
 __all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras"]
 
@@ -459,68 +452,6 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             return len(self._hidden_sizes()) + 2
         return len(trainer.dense_layers()) + 1
 
-    # -- predict ---------------------------------------------------------------
-
-    def _forward(self, X):
-        """The network's output for ``X``: (n_samples, n_outputs), in the
-        network's dtype."""
-        rows = plain_rows(self, X)
-        if rows is None:
-            check_is_fitted(self)
-            memmap = _source.FileRows.from_memmap(X)
-            if memmap is not None:  # a memmap: predicted chunk by chunk
-                return _source.predict_in_chunks(memmap, self._forward)
-            rows = validate_X(self, X, reset=False, dtype=self._dtype)
-        rows = rows.astype(self._dtype, copy=False)
-        activations = self.__dict__.get("_activations")
-        if activations is not None and (
-            rows.shape[0] <= NUMPY_PREDICT_MAX_ROWS or not _gpu()
-        ):
-            weights = self._current_weights()
-            return _forward.forward(rows, weights[0::2], weights[1::2], activations)
-        with self._using_trainer() as trainer:
-            return np.concatenate(
-                [
-                    trainer.predict(rows[i : i + KERAS_PREDICT_ROWS])
-                    for i in range(0, rows.shape[0], KERAS_PREDICT_ROWS)
-                ]
-            )
-
-    # -- persistence -----------------------------------------------------------
-
-    def __getstate__(self):
-        # A copy: BaseEstimator returns the instance's own __dict__, which
-        # pickling must not change (the live model stays with the estimator).
-        if self.__dict__.get("_trainer") is None:
-            state = dict(super().__getstate__())
-        else:
-            with self._using_trainer() as trainer:
-                self._current_weights()
-                state = dict(super().__getstate__())
-                if self._config.stochastic:
-                    # As scikit-learn pickles its optimizer: partial_fit on a
-                    # copy continues as on the original (_rebuilt_trainer).
-                    state["_optimizer_state"] = trainer.training_state()[1]
-        state.pop("_trainer", None)
-        # Plain data only (skops trusts it): the configuration and the
-        # target description as a dict and a tuple.
-        if "_config" in state:
-            state["_config"] = dataclasses.asdict(state["_config"])
-            state["_spec"] = tuple(state["_spec"])
-        return pickled_state(state)
-
-    def __setstate__(self, state):
-        versions = saved_versions(state)
-        state = check_pickled_version(self, state)
-        if "_config" in state:
-            state["_config"] = restore_record(
-                TrainConfig, state["_config"], self, versions
-            )
-            state["_spec"] = restore_record(TargetSpec, state["_spec"], self, versions)
-        if "_weights" in state:
-            state["_weights"] = read_only(np.array(w) for w in state["_weights"])
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -530,13 +461,3 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
 
 def _dtype_name(dtype):
     return "float32" if np.dtype(dtype) == np.float32 else "float64"
-
-
-def _gpu():
-    import sys
-
-    if "tensorflow" not in sys.modules:
-        return False
-    from ._tf import has_gpu
-
-    return has_gpu()

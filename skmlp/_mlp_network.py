@@ -1,5 +1,7 @@
-"""The fitted network of an MLP estimator, with one source of truth: the
-trainer's Keras model.
+"""The fitted network of an MLP estimator: its weights, ``model_``, the
+trainer behind them (one owner of its life), prediction and pickling.
+
+The weights have one source of truth: the trainer's Keras model.
 
 ``coefs_`` and ``intercepts_`` are properties over the live weights (setting
 them writes into the model); ``model_`` hands the model out, after which the
@@ -8,13 +10,36 @@ weights are read from it, so whatever was done through it (``set_weights``,
 An unpickled estimator (or a copy) rebuilds its trainer from the weights on
 first need, with the parameters of the fit that built the network
 (``_fitted_params``): ``set_params`` after fit changes only the next fit.
+
+The trainer's life: :meth:`LiveNetwork._training` checks a fit's trainer out
+of the pool (``_engine._pool``) or builds it, gives it its weights, restores
+or checks it in on failure and leaves it held by the estimator on success.
+The pool may reclaim a held trainer whose model was never handed out
+(:meth:`LiveNetwork._give_up_trainer`): the estimator keeps what a pickle
+keeps and rebuilds a trainer on first need (:meth:`LiveNetwork._live_trainer`).
 """
 
 import contextlib
+import dataclasses
 import threading
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from . import _forward, _source
+from ._config import TrainConfig
+from ._estimator_state import (
+    check_pickled_version,
+    pickled_state,
+    restore_record,
+    saved_versions,
+)
+from ._mlp_data import NUMPY_PREDICT_MAX_ROWS, plain_rows, validate_X
+from ._targets import TargetSpec
+
+#: Rows a compiled Keras call predicts at a time.
+KERAS_PREDICT_ROWS = 16384
 
 #: Serializes rebuilding the Keras model of an unpickled estimator.
 _BUILD_LOCK = threading.RLock()
@@ -27,7 +52,7 @@ _TRAINING_ONLY = ("callbacks", "distribution")
 
 class LiveNetwork:
     """Mixin of :class:`~skmlp._mlp_base._BaseMLPKeras`: its weights,
-    ``model_`` and the trainer behind them."""
+    ``model_``, the trainer behind them, prediction and pickling."""
 
     def _network_params(self):
         """The parameters a network is built from (every one but those that
@@ -280,6 +305,68 @@ class LiveNetwork:
         del self._trainer
         return True
 
+    # -- predict ---------------------------------------------------------------
+
+    def _forward(self, X):
+        """The network's output for ``X``: (n_samples, n_outputs), in the
+        network's dtype."""
+        rows = plain_rows(self, X)
+        if rows is None:
+            check_is_fitted(self)
+            memmap = _source.FileRows.from_memmap(X)
+            if memmap is not None:  # a memmap: predicted chunk by chunk
+                return _source.predict_in_chunks(memmap, self._forward)
+            rows = validate_X(self, X, reset=False, dtype=self._dtype)
+        rows = rows.astype(self._dtype, copy=False)
+        activations = self.__dict__.get("_activations")
+        if activations is not None and (
+            rows.shape[0] <= NUMPY_PREDICT_MAX_ROWS or not _gpu()
+        ):
+            weights = self._current_weights()
+            return _forward.forward(rows, weights[0::2], weights[1::2], activations)
+        with self._using_trainer() as trainer:
+            return np.concatenate(
+                [
+                    trainer.predict(rows[i : i + KERAS_PREDICT_ROWS])
+                    for i in range(0, rows.shape[0], KERAS_PREDICT_ROWS)
+                ]
+            )
+
+    # -- persistence -----------------------------------------------------------
+
+    def __getstate__(self):
+        # A copy: BaseEstimator returns the instance's own __dict__, which
+        # pickling must not change (the live model stays with the estimator).
+        if self.__dict__.get("_trainer") is None:
+            state = dict(super().__getstate__())
+        else:
+            with self._using_trainer() as trainer:
+                self._current_weights()
+                state = dict(super().__getstate__())
+                if self._config.stochastic:
+                    # As scikit-learn pickles its optimizer: partial_fit on a
+                    # copy continues as on the original (_rebuilt_trainer).
+                    state["_optimizer_state"] = trainer.training_state()[1]
+        state.pop("_trainer", None)
+        # Plain data only (skops trusts it): the configuration and the
+        # target description as a dict and a tuple.
+        if "_config" in state:
+            state["_config"] = dataclasses.asdict(state["_config"])
+            state["_spec"] = tuple(state["_spec"])
+        return pickled_state(state)
+
+    def __setstate__(self, state):
+        versions = saved_versions(state)
+        state = check_pickled_version(self, state)
+        if "_config" in state:
+            state["_config"] = restore_record(
+                TrainConfig, state["_config"], self, versions
+            )
+            state["_spec"] = restore_record(TargetSpec, state["_spec"], self, versions)
+        if "_weights" in state:
+            state["_weights"] = read_only(np.array(w) for w in state["_weights"])
+        super().__setstate__(state)
+
 
 def read_only(arrays):
     """``arrays`` (the weights ``coefs_``, ``intercepts_`` and the NumPy
@@ -290,3 +377,13 @@ def read_only(arrays):
     for array in arrays:
         array.flags.writeable = False
     return arrays
+
+
+def _gpu():
+    import sys
+
+    if "tensorflow" not in sys.modules:
+        return False
+    from ._tf import has_gpu
+
+    return has_gpu()
