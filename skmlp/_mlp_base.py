@@ -295,24 +295,51 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         training = self._training(config, X.shape[1], spec, rng, reuse, incremental)
         try:
             with training as trainer:
-                outcome, state = self._train(
-                    _engine,
-                    trainer,
-                    X,
-                    Y,
-                    sw,
-                    raw,
-                    sample_weight,
-                    spec,
-                    attrs,
-                    rng,
-                    validation_data,
-                    early_stopping,
-                    epochs,
-                    reuse,
-                    incremental,
-                    report,
+                config = trainer.config  # in the network's dtype
+                report.begin(
+                    *raw, sample_weight, 0 if config.solver == "lbfgs" else epochs
                 )
+                report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
+                validation = None
+                if validation_data is not None:
+                    validation = validation_arrays(self, validation_data, spec, attrs)
+                elif early_stopping:
+                    X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
+                if validation is not None:
+                    Xv, Yv, Wv = validation
+                    validation = _engine.Validation(
+                        Xv,
+                        Yv,
+                        Wv,
+                        lambda P: self._validation_score(Yv, P, Wv, spec.kind),
+                    )
+                state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                if config.solver == "lbfgs":
+                    outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
+                else:
+                    data = _engine.Batches(X, Y, sw, seed, config.dtype)
+                    outcome = _engine.train(
+                        trainer,
+                        data,
+                        config=config,
+                        state=state,
+                        epochs=epochs,
+                        callbacks=self.callbacks,
+                        validation=validation,
+                        incremental=incremental,
+                        samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
+                        report=report,
+                    )
+                if outcome.diverged and not early_stopping:
+                    raise ValueError(
+                        "Solver produced non-finite parameter weights. The input "
+                        "data may contain large values and need to be preprocessed. "
+                        "Training diverged: the loss or the weights became NaN or "
+                        f"infinite in epoch {outcome.epochs}. Lower "
+                        "learning_rate_init or scale X (e.g. with StandardScaler); "
+                        "the estimator was left as it was before this fit."
+                    )
                 self._commit(trainer, spec, attrs, state, outcome, reuse)
                 if not (reuse and incremental):  # what a copy rebuilds it from
                     self._fitted_params = self._network_params()
@@ -334,69 +361,6 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
             "and the optimization hasn't converged yet."
         ]
-
-    def _train(
-        self,
-        _engine,
-        trainer,
-        X,
-        Y,
-        sw,
-        raw,
-        sample_weight,
-        spec,
-        attrs,
-        rng,
-        validation_data,
-        early_stopping,
-        epochs,
-        reuse,
-        incremental,
-        report,
-    ):
-        """Train ``trainer`` (the validation set, then the epochs or L-BFGS);
-        ``(outcome, stopping state)``."""
-        config = trainer.config
-        report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
-        report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
-        validation = None
-        if validation_data is not None:
-            validation = validation_arrays(self, validation_data, spec, attrs)
-        elif early_stopping:
-            X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
-        if validation is not None:
-            Xv, Yv, Wv = validation
-            validation = _engine.Validation(
-                Xv, Yv, Wv, lambda P: self._validation_score(Yv, P, Wv, spec.kind)
-            )
-        state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        if config.solver == "lbfgs":
-            outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
-        else:
-            data = _engine.Batches(X, Y, sw, seed, config.dtype)
-            outcome = _engine.train(
-                trainer,
-                data,
-                config=config,
-                state=state,
-                epochs=epochs,
-                callbacks=self.callbacks,
-                validation=validation,
-                incremental=incremental,
-                samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
-                report=report,
-            )
-        if outcome.diverged and not early_stopping:
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data "
-                "may contain large values and need to be preprocessed. Training "
-                "diverged: the loss or the weights became NaN or infinite in "
-                f"epoch {outcome.epochs}. Lower learning_rate_init or scale X "
-                "(e.g. with StandardScaler); the estimator was left as it was "
-                "before this fit."
-            )
-        return outcome, state
 
     def _commit(self, trainer, spec, attrs, state, outcome, reuse):
         """Set every fitted attribute, in one place, after training succeeded
