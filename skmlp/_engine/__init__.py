@@ -13,9 +13,9 @@ Imported lazily by the estimators (importing it starts TensorFlow through
 - ``_feed``: the rows of a fit, in memory or streamed from a file
 - ``_callbacks``: Keras callbacks on the loop (hooks, detaching)
 - ``_train``: one fit's epochs, stopping rules, validation and callbacks
-- ``_stopping``: scikit-learn's stopping rules (pure Python)
-- ``_lbfgs``: solver="lbfgs" (SciPy's L-BFGS-B on a compiled gradient)
-- ``_pool``: reuse of compiled trainers across fits
+- ``_stopping``: scikit-learn's stopping rules, in Python and in the graph
+- ``_lbfgs``: solver="lbfgs" (SciPy's L-BFGS-B on a compiled loss and gradient)
+- ``_pool``: reuse of compiled trainers across fits (spares, reclaiming)
 - ``_distribute``: ``tf.distribute`` strategies
 
 This module holds the few verbs the estimators call.
