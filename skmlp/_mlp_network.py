@@ -208,7 +208,7 @@ class LiveNetwork:
                     _engine.POOL.release(previous)
                 else:  # reclaimed meanwhile
                     previous = None
-        undo = None
+        trainer = undo = None
         try:
             if reuse and incremental:
                 trainer = previous or self._rebuilt_trainer()
@@ -229,16 +229,12 @@ class LiveNetwork:
                         sizes, self.activation, rng, trainer.config.dtype
                     )
                     trainer.set_weights(initial)
-        except BaseException:
-            if previous is not None:
-                _engine.POOL.hold(previous, self)
-            raise
-        try:
             yield trainer
         except BaseException:
-            if trainer is previous:  # partial_fit trained the live model in place
-                trainer.restore(undo)
-            else:  # the new trainer is nobody's
+            if trainer is not None and trainer is previous:
+                if undo is not None:  # partial_fit trained the live model
+                    trainer.restore(undo)
+            elif trainer is not None:  # the new trainer is nobody's
                 _engine.POOL.check_in(trainer)
             if previous is not None:  # the restored estimator's
                 _engine.POOL.hold(previous, self)

@@ -121,10 +121,15 @@ class TrainerPool:
             finalizer.detach()
 
     def clear(self):
-        """Drop every spare (benchmarks measuring cold fits call this)."""
+        """Reuse no trainer of before: drop every spare, and never reclaim or
+        check in the trainers estimators hold now (benchmarks measuring cold
+        fits, tests)."""
         with self._lock:
             self._spares.clear()
             self._orphans.clear()
+            for _, finalizer in self._holders.values():
+                finalizer.detach()
+            self._holders.clear()
 
 
 POOL = TrainerPool()

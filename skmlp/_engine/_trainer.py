@@ -87,9 +87,6 @@ class Trainer:
     def reset(self, config):
         """Fresh optimizer state, and ``config``'s alpha and learning rate."""
         self._assign("optimizer", self._fresh)
-        self.retune(config)
-
-    def retune(self, config):
         self.continue_with(config)
         self.optimizer.learning_rate.assign(config.learning_rate_init)
 
