@@ -304,7 +304,9 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
                 if validation_data is not None:
                     validation = validation_arrays(self, validation_data, spec, attrs)
                 elif early_stopping:
-                    X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
+                    X, Y, sw, validation = hold_out(
+                        X, Y, sw, spec, self.validation_fraction, rng
+                    )
                 if validation is not None:
                     Xv, Yv, Wv = validation
                     validation = _engine.Validation(
