@@ -15,6 +15,7 @@ from sklearn.utils.validation import column_or_1d
 
 from ._mlp_base import NUMPY_PREDICT_MAX_ROWS, _BaseMLPKeras
 from ._mlp_docs import document
+from ._mlp_init import InitializeMixin
 from ._targets import (
     TargetSpec,
     check_partial_fit_class_weight,
@@ -39,7 +40,7 @@ def _stochastic(est):
 
 
 @document
-class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
+class MLPKerasClassifier(ClassifierMixin, InitializeMixin, _BaseMLPKeras):
     """Multi-layer perceptron classifier trained by Keras.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
@@ -95,6 +96,7 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
 
     _parameter_constraints: dict = {
         **_BaseMLPKeras._parameter_constraints,
+        "metrics": [list, None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -125,6 +127,7 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
         n_iter_no_change=10,
         max_fun=15000,
         class_weight=None,
+        metrics=None,
         callbacks=None,
         distribution=None,
     ):
@@ -156,6 +159,7 @@ class MLPKerasClassifier(ClassifierMixin, _BaseMLPKeras):
             distribution=distribution,
         )
         self.class_weight = class_weight
+        self.metrics = metrics
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -346,7 +350,7 @@ default=None
 
 
 @document
-class MLPKerasRegressor(RegressorMixin, _BaseMLPKeras):
+class MLPKerasRegressor(RegressorMixin, InitializeMixin, _BaseMLPKeras):
     """Multi-layer perceptron regressor trained by Keras.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`,
@@ -393,6 +397,7 @@ default="squared_error"
 
     _parameter_constraints: dict = {
         **_BaseMLPKeras._parameter_constraints,
+        "metrics": [list, None],
         "loss": [StrOptions({"squared_error", "absolute_error", "huber", "poisson"})],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "output_activation": [
@@ -430,6 +435,7 @@ default="squared_error"
         max_fun=15000,
         huber_delta=1.0,
         output_activation=None,
+        metrics=None,
         callbacks=None,
         distribution=None,
     ):
@@ -463,6 +469,7 @@ default="squared_error"
         self.loss = loss
         self.huber_delta = huber_delta
         self.output_activation = output_activation
+        self.metrics = metrics
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

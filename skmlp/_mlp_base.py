@@ -231,9 +231,10 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         validation_data=None,
         classes=None,
         incremental=False,
+        initialize=False,
     ):
         fitted = "_weights" in self.__dict__
-        reuse = fitted and (incremental or self.warm_start)
+        reuse = fitted and (incremental or self.warm_start) and not initialize
         if incremental and self.early_stopping and self.solver != "lbfgs":
             raise ValueError("partial_fit does not support early_stopping=True")
         # Opened before the transaction (see _sk_callbacks): epochs are tasks.
@@ -248,6 +249,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
                 incremental,
                 reuse,
                 report,
+                initialize,
             )
         # Warned once the fit is committed (an "error" filter on the warning
         # must not roll back a finished fit), and collected as values, not
@@ -258,7 +260,16 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         return self
 
     def _fit_checked(
-        self, X, y, sample_weight, validation_data, classes, incremental, reuse, report
+        self,
+        X,
+        y,
+        sample_weight,
+        validation_data,
+        classes,
+        incremental,
+        reuse,
+        report,
+        initialize=False,
     ):
         self._hidden_sizes()  # checked before any work
         if reuse and incremental:
@@ -282,7 +293,9 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         batch_size = batch_size_for(self.batch_size, max(n_train, 1))
 
         from . import _engine
+        from ._engine import _metrics
 
+        self._metric_specs = _metrics.resolve(self.metrics)
         config = TrainConfig.from_estimator(
             self,
             loss=spec.loss,
@@ -291,7 +304,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             dtype=dtype,
             early_stopping=early_stopping,
         )
-        epochs = 1 if incremental else self.max_iter
+        epochs = 0 if initialize else 1 if incremental else self.max_iter
         training = self._training(config, X.shape[1], spec, rng, reuse, incremental)
         try:
             with training as trainer:
@@ -317,7 +330,9 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
                     )
                 state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
                 seed = int(rng.randint(np.iinfo(np.int32).max))
-                if config.solver == "lbfgs":
+                if initialize:  # built, not trained (see _mlp_init)
+                    outcome = _engine.Outcome()
+                elif config.solver == "lbfgs":
                     outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
                 else:
                     data = _engine.Batches(X, Y, sw, seed, config.dtype)
@@ -332,6 +347,8 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
                         incremental=incremental,
                         samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
                         report=report,
+                        metrics=self._metric_specs
+                        and _metrics.EpochMetrics(trainer, self._metric_specs),
                     )
                 if outcome.diverged and not early_stopping:
                     raise ValueError(
@@ -385,7 +402,8 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         self.out_activation_ = _forward.SKLEARN_OUT_NAMES.get(
             spec.out_activation, spec.out_activation
         )
-        self.loss_ = outcome.loss if config.solver == "lbfgs" else None
+        lbfgs = config.solver == "lbfgs" and outcome.epochs  # trained by lbfgs
+        self.loss_ = outcome.loss if lbfgs else None
         if not config.stochastic:
             for name in (
                 "loss_curve_",
@@ -403,7 +421,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             k: old_history.get(k, []) + v for k, v in outcome.history.items()
         }
         self.loss_curve_ = list(state.loss_curve)
-        self.loss_ = self.loss_curve_[-1]
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
         self._no_improvement_count = state.no_improvement
         if config.early_stopping:
             self.validation_scores_ = list(state.validation_scores)

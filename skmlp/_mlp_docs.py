@@ -57,6 +57,18 @@ _SHARED_PARAMETERS = """\
         Epochs without improvement to wait before stopping (np.inf: never).
     max_fun : int, default=15000
         Maximum number of loss evaluations of "lbfgs".
+    metrics : list or None, default=None
+        Keras metrics, as ``keras.Model.compile(metrics=...)`` takes them:
+        names ("mae", "RootMeanSquaredError", "accuracy", "AUC"),
+        ``keras.metrics.Metric`` instances or classes, or metric functions.
+        Each is recorded per epoch in ``history_`` under Keras's name (as
+        ``model.fit(...).history`` names it), computed on the training data
+        with the weights at the end of the epoch, and with a ``val_`` entry
+        when there is validation data (``X_val``, ``validation_data`` or
+        early stopping's hold-out); ``model_`` is compiled with them
+        (``model_.evaluate``). The loss stays scikit-learn's. "lbfgs" has
+        no epochs and records none. The instances given are never changed:
+        each fit compiles copies.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Keras callbacks, with Keras's semantics (every epoch and batch hook;
         ``model.stop_training``; learning-rate changes). After a fit they are
@@ -86,7 +98,8 @@ _SHARED_ATTRIBUTES = """\
         scikit-learn's data term (``model_.evaluate`` / ``model_.fit``), so a
         ``.keras`` file saved from it loads anywhere.
     history_ : dict of list
-        Per-epoch values reported by Keras: "loss", the score metric and their
+        Per-epoch values: "loss" (scikit-learn's), the score metric ("r2" or
+        "accuracy"), each of ``metrics`` under its Keras name, and their
         ``val_`` counterparts when validating.
     loss_ : float
         The training loss of the last epoch (including the L2 penalty); for

@@ -47,7 +47,7 @@ _BUILD_LOCK = threading.RLock()
 
 #: Parameters that say how to train, not what network to build: a rebuilt
 #: network does not need their fitted values (nor a pickle a second copy).
-_TRAINING_ONLY = ("callbacks", "distribution")
+_TRAINING_ONLY = ("callbacks", "distribution", "metrics")
 
 
 class LiveNetwork:
@@ -186,7 +186,9 @@ class LiveNetwork:
             )
         with self._using_trainer() as trainer:
             trainer.exposed = True  # the caller holds it: never reuse it elsewhere
-            return trainer.model
+        from ._engine import _handout  # the fit's metrics, quiet calls, export
+
+        return _handout.prepare(trainer, self.__dict__.get("_metric_specs"))
 
     # -- the trainer: one owner ------------------------------------------------
 

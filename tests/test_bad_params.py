@@ -42,6 +42,7 @@ _MLP_PARAMS = {
     "epsilon": ("1e-8", 0.0),
     "n_iter_no_change": (1.5, 0),
     "max_fun": (1.5, 0),
+    "metrics": ("mae", None),
     "callbacks": ("early_stopping", None),
     "distribution": (1.5, "tpu"),
 }

@@ -48,11 +48,13 @@ def train(
     samples_seen=0,
     first_iteration=1,
     report=None,
+    metrics=None,
 ):
     """Run up to ``epochs`` epochs of ``trainer`` over ``data`` (a
     ``_feed.Batches``), updating the stopping ``state`` in place. ``report``
     (a ``_sk_callbacks.FitReport``) reports each epoch to scikit-learn's
-    callbacks, if any are set."""
+    callbacks, if any are set; ``metrics`` (a ``_metrics.EpochMetrics``) adds
+    the user's Keras metrics to each epoch's logs."""
     model, optimizer = trainer.model, trainer.optimizer
     rule = StoppingRule(config, state, incremental=incremental)
     steps = -(-data.n // config.batch_size)
@@ -72,6 +74,7 @@ def train(
         data.in_graph
         and validation is None
         and not callbacks
+        and metrics is None
         and not config.verbose
         and trainer.multi_epoch
         and not (report is not None and report.epochs)
@@ -99,13 +102,15 @@ def train(
             break
         out.samples_seen += data.n
         logs = {"loss": loss, metric: train_metric}
-        score = None
+        score = predictions = None
         if validation is not None:
             val_loss, predictions = trainer.evaluate(
                 validation.X, validation.Y, validation.W
             )
             score = validation.score(predictions)
             logs.update({"val_loss": val_loss, f"val_{metric}": score})
+        if metrics is not None:
+            logs.update(metrics.logs(data, validation, predictions))
         lr = _optimizers.learning_rate(optimizer)
         decision = rule.update(loss, score, lr)
         if sklearn_verbose:
