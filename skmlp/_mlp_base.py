@@ -12,16 +12,14 @@ import dataclasses
 import math
 import warnings
 from abc import ABC, abstractmethod
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import check_random_state
 
 from . import _forward
-from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
+from ._config import TrainConfig
 from ._estimator_state import (
     fit_transaction,
 )
@@ -33,124 +31,32 @@ from ._mlp_data import (
     validation_arrays,
 )
 from ._mlp_network import LiveNetwork, read_only
+from ._mlp_params import MLPParams
 from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
 from ._targets import check_same_targets
 
 #: The dtype of the default ``_build_model``'s network during ``_build``.
 _BUILD_DTYPE = contextvars.ContextVar("skmlp_build_dtype", default="float32")
 
-__all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras"]
+__all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras", "stochastic_only"]
 
 
-class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
+def stochastic_only(est):
+    """partial_fit exists for the stochastic solvers only, as in scikit-learn."""
+    if est.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. lbfgs is "
+            "not stochastic."
+        )
+    return True
+
+
+class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator, ABC):
     """Base class of the Keras MLP estimators. Not for direct use."""
 
     #: The classifier reads a column-vector y as 1-D labels given the wrong
     #: shape (warn and ravel, as scikit-learn); the regressor as one output.
     _ravel_column_y = False
-
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [
-            StrOptions(
-                (set(_forward.ACTIVATIONS) | set(_forward.SKLEARN_NAMES)) - {"softmax"}
-            )
-        ],
-        "solver": [StrOptions(SKLEARN_SOLVERS | KERAS_SOLVERS)],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        # scikit-learn accepts np.inf: never stop for lack of improvement.
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {math.inf}),
-        ],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "callbacks": [list, None],
-        "distribution": [
-            None,
-            StrOptions({"mirrored", "multi_worker"}),
-            callable,
-            HasMethods(["scope"]),
-        ],
-    }
-
-    @abstractmethod
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=0,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        callbacks=None,
-        distribution=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.callbacks = callbacks
-        self.distribution = distribution
 
     # -- hooks of the concrete estimators --------------------------------------
 
@@ -211,16 +117,6 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         return type(self)._build_model is _BaseMLPKeras._build_model
 
     # -- fit -------------------------------------------------------------------
-
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if np.isscalar(sizes) else list(sizes)
-        if not all(isinstance(s, Integral | np.integer) and s > 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes!r}: "
-                "positive integers, e.g. hidden_layer_sizes=(100,)."
-            )
-        return [int(s) for s in sizes]
 
     def _fit(
         self,
