@@ -362,6 +362,15 @@ def verdict(value, limit, *, at_most=True):
     return "PASS" if (value <= limit if at_most else value >= limit) else "MISS"
 
 
+def ratio_cells(what, value, reference, target):
+    """The ratio ``value / reference`` against ``target`` (at most): the
+    cells ``[ratio, "<= target", verdict]`` of a section's table, and the
+    row ``(what, ratio, verdict)`` of the summary of targets."""
+    r = ratio(value, reference)
+    v = verdict(r, target)
+    return [fmt_x(r), f"<= {target}x", v], (what, fmt_x(r), v)
+
+
 def table(header, rows):
     """Markdown table lines."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

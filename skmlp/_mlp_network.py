@@ -38,9 +38,6 @@ from ._estimator_state import (
 from ._mlp_data import NUMPY_PREDICT_MAX_ROWS, plain_rows, validate_X
 from ._targets import TargetSpec
 
-#: Rows a compiled Keras call predicts at a time.
-KERAS_PREDICT_ROWS = 16384
-
 #: Serializes rebuilding the Keras model of an unpickled estimator.
 _BUILD_LOCK = threading.RLock()
 
@@ -323,12 +320,7 @@ class LiveNetwork:
             weights = self._current_weights()
             return _forward.forward(rows, weights[0::2], weights[1::2], activations)
         with self._using_trainer() as trainer:
-            return np.concatenate(
-                [
-                    trainer.predict(rows[i : i + KERAS_PREDICT_ROWS])
-                    for i in range(0, rows.shape[0], KERAS_PREDICT_ROWS)
-                ]
-            )
+            return trainer.predict(rows)
 
     # -- persistence -----------------------------------------------------------
 

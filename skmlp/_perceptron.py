@@ -1,11 +1,14 @@
-"""StepPerceptron: the textbook threshold-logic-unit perceptron."""
+"""StepPerceptron: the textbook threshold-logic-unit perceptron.
 
-import warnings
+The estimator: its parameters, the checks of a fit's input, the commit of the
+fitted state, predictions and the Keras model. The epochs and when they stop
+are ``_perceptron_train``'s; the rule itself is ``_rule``'s.
+"""
+
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -15,20 +18,21 @@ from sklearn.utils.validation import (
 )
 
 from ._estimator_state import check_pickled_version, fit_transaction, pickled_state
+from ._perceptron_train import initial_state, run_epochs, warn_exhausted, weights
 from ._sk_callbacks import CallbackSupportMixin, FitReport
 from ._targets import (
+    check_known_labels,
     check_partial_fit_class_weight,
     classification_target_type,
     encode_classification_targets,
     sample_weights,
 )
 
-
-def _rule():
-    """The compiled rule; Numba is imported on the first fit, not with skmlp."""
-    from . import _rule
-
-    return _rule
+#: How to learn new classes when warm_start meets labels it was not fitted on.
+WARM_START_LABELS = (
+    "warm_start continues the previous units: refit with warm_start=False to "
+    "learn new classes."
+)
 
 
 class StepPerceptron(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
@@ -218,13 +222,8 @@ class StepPerceptron(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
         # Warn only once the fit is committed: an error filter on the warning
         # must not undo a finished fit.
         if exhausted and self.tol is not None:
-            warnings.warn(
-                f"StepPerceptron reached max_iter={self.max_iter} epochs without "
-                "an error-free epoch or a plateau in the error count; increase "
-                "max_iter, or scale the features.",
-                ConvergenceWarning,
-                stacklevel=3,  # the caller of fit, past sklearn's _fit_context
-            )
+            # stacklevel: the caller of fit, past scikit-learn's _fit_context
+            warn_exhausted(self.max_iter, stacklevel=3)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -290,8 +289,8 @@ class StepPerceptron(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
             y = column_or_1d(y, warn=True)
         if reuse:
             classes = self.classes_
-            if not partial:
-                self._check_warm_start_labels(y)
+            if not partial and self._kind != "multilabel" and y.ndim == 1:
+                check_known_labels(y, classes, WARM_START_LABELS)
         classes_, T, kind = encode_classification_targets(
             y, classes=classes, step=self.step
         )
@@ -302,81 +301,25 @@ class StepPerceptron(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
                 "from scratch (warm_start=False)."
             )
         sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
-        if reuse:
-            state = _rule().copy_state(self._state)
-        else:
-            state = _rule().new_state(T.shape[1], X.shape[1])
+        state = initial_state(T.shape[1], X.shape[1], self._state if reuse else None)
         rng = check_random_state(self.random_state)
         n_epochs = 1 if partial else self.max_iter
         report.attributes = lambda: {
             "classes_": classes_,
             "_kind": kind,
-            **dict(zip(("coef_", "intercept_"), self._weights(state))),
+            **dict(zip(("coef_", "intercept_"), weights(state, self.average))),
         }
-        errors, converged, exhausted = self._epochs(
-            X, T, sw, state, rng, n_epochs, report
+        errors, converged, exhausted = run_epochs(
+            X, T, sw, state, rng, n_epochs, report, self.get_params()
         )
 
         # Every check has passed and training finished: commit in one place.
         self.classes_, self._kind, self._state = classes_, kind, state
         self.errors_, self.converged_ = errors, converged
         self.n_iter_, self.t_ = len(errors), state["t"]
-        self.coef_, self.intercept_ = self._weights(state)
+        self.coef_, self.intercept_ = weights(state, self.average)
         report.end()
         return exhausted
-
-    def _weights(self, state):
-        if self.average:
-            return _rule().averaged(state)
-        return state["W"].copy(), state["b"].copy()
-
-    def _check_warm_start_labels(self, y):
-        multilabel = classification_target_type(y) == "multilabel-indicator"
-        if self._kind == "multilabel" or multilabel:
-            return  # the number of labels is checked with the target kind
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y contains labels {unseen.tolist()} that the estimator was not "
-                f"fitted with (classes_={self.classes_.tolist()}); warm_start "
-                "continues the previous units, so refit with warm_start=False "
-                "to learn new classes."
-            )
-
-    def _epochs(self, X, T, sw, state, rng, n_epochs, report):
-        """Run up to ``n_epochs`` epochs; return the error counts, whether the
-        last epoch was error-free, and whether the epochs ran out."""
-        errors, best, no_improve = [], np.inf, 0
-        n = X.shape[0]
-        # Samples of weight 0 are skipped, so they do not count in the tolerance.
-        n_weighted = np.count_nonzero(sw)
-        for epoch in range(n_epochs):
-            report.epoch_begin()
-            order = rng.permutation(n) if self.shuffle else np.arange(n)
-            n_err = _rule().run_epoch(
-                X,
-                T,
-                sw,
-                order,
-                state,
-                eta0=self.eta0,
-                step=self.step,
-                fit_intercept=self.fit_intercept,
-            )
-            errors.append(n_err)
-            if self.verbose:
-                print(f"-- Epoch {epoch + 1}: {n_err} errors")
-            if report.epoch_end():  # a scikit-learn callback asks to stop
-                return errors, n_err == 0, False
-            if n_err == 0:
-                return errors, True, False
-            if self.tol is not None:
-                threshold = best - self.tol * n_weighted
-                no_improve = no_improve + 1 if n_err >= threshold else 0
-                best = min(best, n_err)
-                if no_improve >= self.n_iter_no_change:
-                    return errors, False, False
-        return errors, False, True
 
     def decision_function(self, X):
         """The score ``z = w @ x + b`` of every unit.
@@ -433,7 +376,7 @@ class StepPerceptron(ClassifierMixin, CallbackSupportMixin, BaseEstimator):
             An uncompiled ``keras.Sequential`` model.
         """
         check_is_fitted(self)
-        from ._engine._model import perceptron_model
+        from ._keras_support import perceptron_model
 
         return perceptron_model(self.coef_, self.intercept_, self.step)
 

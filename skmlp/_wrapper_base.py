@@ -236,12 +236,7 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         build_seed, _ = self._seeds()
         with kw.default_seeds(build_seed):
             model = fn(**_wrapper_build.build_kwargs(self, fn, params))
-        if not kw.is_model(model):
-            raise TypeError(
-                f"The build function returned {type(model).__name__}, not a "
-                "keras.Model; end it with `return model`."
-            )
-        self.model_ = model
+        self.model_ = kw.check_model(model, "The build function")
         self._forward = kw.Forward(model)
         return X, y
 
@@ -318,7 +313,8 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         _, shuffle_seed = self._seeds()
         if shuffle_seed is not None:
             shuffle_seed = (shuffle_seed + initial_epoch) % _SEED_MAX
-        history = kw.fit_model(self.model_, X, Y, sw, fit_args, shuffle_seed)
+        with kw.restore_on_failure(self.model_):  # model_ is trained in place
+            history = kw.fit_model(self.model_, X, Y, sw, fit_args, shuffle_seed)
         if not warm_start or initial_epoch == 0 or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
         for key, values in history.history.items():

@@ -1,27 +1,29 @@
 """The Keras side of KerasClassifier and KerasRegressor.
 
-Building the user's model (seeded without global state), compiling it from
-the routed parameters, training with Keras's own ``Model.fit``, the compiled
-forward pass behind ``predict``; the model's .keras bytes for pickling are
-``_wrapper_saving``'s (re-exported here for ``BaseWrapper``). Imported by
-``_wrappers`` on first use, so ``import skmlp`` stays free of TensorFlow.
+Compiling the user's model from the routed parameters, its callbacks, its
+checks, training with Keras's own ``Model.fit``. Re-exported here for
+``BaseWrapper``: the seeded builds and the compiled forward pass behind
+``predict`` (``_keras_support``), the model's .keras bytes for pickling
+(``_wrapper_saving``). Imported by ``_wrappers`` on first use, so
+``import skmlp`` stays free of TensorFlow.
 """
 
-import contextlib
-import functools
 import math
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _routing
+from ._keras_support import (  # noqa: F401 (re-export: BaseWrapper's names)
+    PREDICT_ROWS,
+    Forward,
+    check_callbacks,
+    check_model,
+    default_seeds,
+    restore_on_failure,
+)
 from ._tf import keras, tf
 from ._wrapper_saving import restore_models, save_models  # noqa: F401 (re-export)
-
-#: Rows of one compiled forward call in ``predict`` (``predict__batch_size``
-#: sets another).
-PREDICT_ROWS = 4096
-
 
 # -- names, classes, instances --------------------------------------------------
 
@@ -125,13 +127,7 @@ def make_callbacks(params, destination):
             made = list(made.values())
         elif not isinstance(made, (list, tuple)):
             made = [made]
-        for cb in made:
-            if not isinstance(cb, keras.callbacks.Callback):
-                raise TypeError(
-                    f"{key} holds {cb!r}, which is not a keras.callbacks.Callback; "
-                    "pass Callback instances or classes (in a list or dict)."
-                )
-        out.extend(made)
+        out.extend(check_callbacks(made, key, "instances or classes (or a dict)"))
     return out
 
 
@@ -143,20 +139,6 @@ def _bad_callback_name(name, routed):
 
 
 # -- building -------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def default_seeds(seed):
-    """Keras's unseeded initializers and seed generators draw from
-    ``random.Random(seed)`` within this context (see
-    ``_engine._model.keras_default_seeds``); ``seed=None`` changes nothing."""
-    if seed is None:
-        yield
-        return
-    from ._engine._model import keras_default_seeds
-
-    with keras_default_seeds(seed):
-        yield
 
 
 def is_model(obj):
@@ -409,35 +391,6 @@ def _permute_rows(t, order):
 
 
 # -- predicting -----------------------------------------------------------------
-
-
-def _inference(model, x):
-    return model(x, training=False)
-
-
-class Forward:
-    """``model(x, training=False)`` as one compiled TensorFlow function,
-    retraced rarely (``reduce_retracing``): small predictions skip Keras's
-    predict loop (data adapter, callbacks, progress bar)."""
-
-    def __init__(self, model):
-        self.model = model
-        # A partial, not a lambda: TensorFlow counts traces per code object,
-        # and one lambda shared by every estimator reads as "frequent
-        # retracing" (a logged warning) after a few fits.
-        self._fn = tf.function(
-            functools.partial(_inference, model), reduce_retracing=True
-        )
-
-    def __call__(self, X, rows=PREDICT_ROWS):
-        n = _n_rows(X)
-        parts = [
-            tf.nest.map_structure(
-                lambda t: t.numpy(), self._fn(_tuples(_take(X, slice(i, i + rows))))
-            )
-            for i in range(0, max(n, 1), rows)
-        ]
-        return tf.nest.map_structure(lambda *a: np.concatenate(a), *parts)
 
 
 def predict_loop(model, X, pred_args):

@@ -29,7 +29,7 @@ def model_bytes(model, *, build_optimizer=True):
     ``build_optimizer=False`` leaves the model untouched (the ``model``
     parameter: the user's instance).
     """
-    from ._engine._private import model_bytes as keras_bytes
+    from ._keras_private import model_bytes as keras_bytes
 
     optimizer = getattr(model, "optimizer", None)
     if build_optimizer and optimizer is not None and not optimizer.built:
@@ -54,8 +54,8 @@ def model_from_bytes(data, owner, *, live=None):
         The model ``data`` was just made from (a copy in this process): its
         bytes are trusted and its classes serve as custom objects.
     """
-    from ._engine._private import in_safe_mode
-    from ._engine._private import model_from_bytes as keras_model
+    from ._keras_private import in_safe_mode
+    from ._keras_private import model_from_bytes as keras_model
 
     if live is None:
         # Safe unless the user opted in (enable_unsafe_deserialization()).
@@ -105,7 +105,7 @@ def restore_models(state, owner, live=None):
 
 def _classes_of(model):
     """``{registered name: class}`` of the model and every layer in it."""
-    from ._engine._private import flatten_layers
+    from ._keras_private import flatten_layers
 
     layers = [model, *flatten_layers(model)]
     return {keras.saving.get_registered_name(type(obj)): type(obj) for obj in layers}

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from _estimators import FACTORIES, MLPS, keras_rows
 from numpy.testing import assert_array_equal
+from sklearn.base import BaseEstimator
 
 RNG = np.random.RandomState(0)
 X = RNG.randn(30, 4)
@@ -19,11 +20,15 @@ Y_REG = X[:, 0] - X[:, 1]
 X_SMALL = X[:7]  # the NumPy forward pass of the MLPs
 X_LARGE = keras_rows(X)  # the Keras predict of the MLPs
 
-CLASSIFIERS = ("clf", "perc")
+CLASSIFIERS = ("clf", "perc", "kclf")
+#: The classifiers with scikit-learn's rules where scikeras's differ
+#: (KerasClassifier trains on multi-output class targets, and its first
+#: partial_fit takes the classes from y).
+NATIVE_CLASSIFIERS = ("clf", "perc")
 
 
 def target(name):
-    return Y_REG if name == "reg" else Y_CLASS
+    return Y_REG if name in ("reg", "kreg") else Y_CLASS
 
 
 def outputs(est, large=True):
@@ -38,13 +43,32 @@ def outputs(est, large=True):
     return out
 
 
+def _keras_model_state(model):
+    """A Keras model's weights and its optimizer's variables (the iteration
+    count, the moments), as arrays."""
+    out = {"get_weights()": [np.asarray(w) for w in model.get_weights()]}
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        out["optimizer.variables"] = [np.asarray(v) for v in optimizer.variables]
+    return out
+
+
 def state(est):
     """A deep copy of the estimator's attributes, the live Keras model's
-    weights and optimizer state in place of the model itself. An MLP whose
-    trainer the pool reclaimed keeps both as arrays (as a pickle does): the
-    same snapshot either way."""
+    weights and optimizer state in place of the model itself: an MLP's
+    trainer (or, if the pool reclaimed it, the arrays the MLP keeps instead,
+    as a pickle does: the same snapshot either way), a wrapper's ``model_``
+    (its compiled forward pass ``_forward`` is checked by the
+    predictions)."""
+    import keras
+
     live = ("_trainer", "_optimizer_state")
-    snap = {k: copy.deepcopy(v) for k, v in vars(est).items() if k not in live}
+    snap = {}
+    for k, v in vars(est).items():
+        if isinstance(v, keras.Model):
+            snap[k] = _keras_model_state(v)
+        elif k not in live and k != "_forward":
+            snap[k] = copy.deepcopy(v)
     trainer = vars(est).get("_trainer")
     stochastic = "_config" in vars(est) and est._config.stochastic
     if trainer is not None:
@@ -52,7 +76,7 @@ def state(est):
         snap["model_.get_weights()"] = [np.asarray(w) for w in weights]
         if stochastic:
             snap["optimizer"] = trainer.training_state()[1]
-    elif "_weights" in vars(est):  # what the trainer is rebuilt from
+    elif "_weights" in vars(est):  # what the MLP's trainer is rebuilt from
         snap["model_.get_weights()"] = [np.asarray(w) for w in est._weights]
         if stochastic:
             snap["optimizer"] = copy.deepcopy(vars(est).get("_optimizer_state"))
@@ -75,6 +99,9 @@ def assert_same(a, b, path="estimator"):
             assert_same(u, v, f"{path}[{i}]")
     elif isinstance(a, float) and np.isnan(a):
         assert isinstance(b, float) and np.isnan(b), path
+    elif isinstance(a, BaseEstimator):  # a fitted encoder: its attributes
+        assert type(a) is type(b), path
+        assert_same(vars(a), vars(b), f"{path}.__dict__")
     else:
         assert a == b, path
 

@@ -14,9 +14,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pytest
-from _estimators import ALL, FACTORIES, MLPS
+from _estimators import ALL, FACTORIES, MLPS, NATIVE, WRAPPERS
 from _snapshots import (
     CLASSIFIERS,
+    NATIVE_CLASSIFIERS,
     WARNINGS,
     X_LARGE,
     X_SMALL,
@@ -147,21 +148,28 @@ CASES = [
         lambda e, y: e.fit(X.reshape(30, 2, 2), y),
         ValueError,
         r"X has shape \(30, 2, 2\).*" + ENDS_2D,
+        NATIVE,  # the wrappers take images (scikeras)
     ),
     Case(
-        "X_3d_predict", lambda e, y: e.predict(X.reshape(30, 2, 2)), ValueError, ENDS_2D
+        "X_3d_predict",
+        lambda e, y: e.predict(X.reshape(30, 2, 2)),
+        ValueError,
+        ENDS_2D,
+        NATIVE,
     ),
     Case(
         "X_4d_images",
         lambda e, y: e.fit(X.reshape(30, 2, 2, 1), y),
         ValueError,
         ENDS_2D,
+        NATIVE,  # the wrappers take images (scikeras)
     ),
-    Case(
+    Case(  # the wrappers check X as numeric first (scikeras), with scikit-learn
         "X_strings",
         lambda e, y: e.fit(_x_strings(), y),
         ValueError,
-        "could not convert string to float: .*'a'",
+        "could not convert string to float: .*'a'|not compatible with arrays of "
+        ".*strings",
     ),
     Case(
         "X_strings_predict",
@@ -380,21 +388,21 @@ CASES = [
         lambda e, y: e.fit(X, np.column_stack([y, y])),
         ValueError,
         "Multioutput target data is not supported with label binarization",
-        CLASSIFIERS,
+        NATIVE_CLASSIFIERS,
     ),
     Case(
         "y_two_string_columns_partial_fit",
         lambda e, y: e.partial_fit(X, np.column_stack([y, y]).astype(str)),
         ValueError,
         "Multioutput target data is not supported with label binarization",
-        CLASSIFIERS,
+        NATIVE_CLASSIFIERS,
     ),
     Case(
         "y_two_label_columns_warm_start",
         with_params(lambda e, y: e.fit(X, np.column_stack([y, y])), warm_start=True),
         ValueError,
         "Multioutput target data is not supported with label binarization",
-        CLASSIFIERS,
+        NATIVE_CLASSIFIERS,
     ),
     Case(
         "y_indicator_of_two_nonzero_values",
@@ -448,14 +456,21 @@ CASES = [
         with_params(lambda e, y: e.fit(X, Y_INDICATOR), warm_start=True),
         ValueError,
         "multilabel target",
-        CLASSIFIERS,
+        NATIVE_CLASSIFIERS,
     ),
     Case(
         "partial_fit_multilabel_after_multiclass",
         lambda e, y: e.partial_fit(X, Y_INDICATOR),
         ValueError,
         "multilabel target",
-        CLASSIFIERS,
+        NATIVE_CLASSIFIERS,
+    ),
+    Case(  # KerasClassifier trains on multi-output class targets (scikeras)
+        "partial_fit_2d_y_after_1d_y",
+        lambda e, y: e.partial_fit(X, np.column_stack([y, y])),
+        ValueError,
+        r"y has 2 dimensions, but this \w+ is expecting 1 dimensions in y",
+        WRAPPERS,
     ),
     Case(
         "warm_start_more_outputs",
@@ -496,6 +511,13 @@ CASES = [
         with_params(lambda e, y: e.fit(X[:, :3], y), warm_start=True),
         ValueError,
         r"X has 3 features, but \w+ is expecting 4 features as input",
+    ),
+    Case(  # the wrappers take n-d X, and count its second axis as features
+        "X_3d_predict_wrappers",
+        lambda e, y: e.predict(X.reshape(30, 2, 2)),
+        ValueError,
+        r"X has 2 features, but \w+ is expecting 4 features as input",
+        WRAPPERS,
     ),
     # -- MLP-only arguments -------------------------------------------------
     Case(
@@ -588,7 +610,7 @@ CASES = [
         with_params(lambda e, y: e.fit(X, y), callbacks=[print]),
         TypeError,
         r"callbacks must be a list of keras.callbacks.Callback .*callbacks\[0\]",
-        MLPS,
+        MLPS + WRAPPERS,
     ),
 ]
 
@@ -700,7 +722,7 @@ def test_failed_first_fit_leaves_estimator_unfitted(name):
         est.predict(X_SMALL)
 
 
-@pytest.mark.parametrize("name", CLASSIFIERS)
+@pytest.mark.parametrize("name", NATIVE_CLASSIFIERS)  # scikeras: y's classes
 def test_first_partial_fit_needs_classes(name):
     est = FACTORIES[name]()
     with pytest.raises(ValueError, match="classes must be passed on the first call"):

@@ -1,7 +1,10 @@
 """The package ships every one of its modules (a non-editable install once
-lacked the ``skmlp._engine`` subpackage, which an editable install hides), and
-declares the dependency floors CI tests."""
+lacked the ``skmlp._engine`` subpackage, which an editable install hides),
+declares the dependency floors CI tests, and keeps the training engine to the
+MLPs."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,32 @@ def test_declared_floors_are_the_pinned_ones():
     assert f"basepython = python{oldest}\n" in min_env
     classifiers = config["project"]["classifiers"]
     assert f"Programming Language :: Python :: {oldest}" in classifiers
+
+
+def test_wrappers_and_perceptron_do_not_import_the_training_engine():
+    """The wrappers and StepPerceptron.to_keras take their Keras helpers
+    (seeded builds, checks, the compiled forward pass, .keras bytes) from
+    ``skmlp._keras_support`` and ``skmlp._keras_private``, not from the MLPs'
+    training engine."""
+    code = """
+import pickle, sys
+import numpy as np
+from skmlp import KerasRegressor, StepPerceptron
+from skmlp._tf import keras
+
+def build(meta):
+    return keras.Sequential(
+        [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(1)]
+    )
+
+X = np.random.RandomState(0).randn(20, 3)
+reg = KerasRegressor(build, loss="mse", epochs=1, random_state=0, verbose=0)
+reg.fit(X, X[:, 0])
+pickle.loads(pickle.dumps(reg)).predict(X)
+StepPerceptron().fit(X, X[:, 0] > 0).to_keras()
+assert "skmlp._engine" not in sys.modules, "skmlp._engine was imported"
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

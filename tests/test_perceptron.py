@@ -609,7 +609,7 @@ BAD_CALLS = {
     ),
     "warm-start-new-label": (
         lambda c: c.set_params(warm_start=True).fit(_X, [0, 1, 2, 3]),
-        r"labels \[3\] that the estimator was not fitted with",
+        r"labels \[3\] that are not in classes \[0, 1, 2\]; warm_start continues",
     ),
     "warm-start-n-features": (
         lambda c: c.set_params(warm_start=True).fit(_X[:, :1], _y),

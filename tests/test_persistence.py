@@ -18,7 +18,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
-from _estimators import ALL, FACTORIES, MLPS, keras_rows
+from _estimators import ALL, FACTORIES, MLPS, NATIVE, WRAPPERS, keras_rows
+from _snapshots import _keras_model_state, assert_same
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import InconsistentVersionWarning, NotFittedError
@@ -38,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def target(name):
-    return Y_REG if name == "reg" else Y_CLASS
+    return Y_REG if name in ("reg", "kreg") else Y_CLASS
 
 
 def outputs(est, data):
@@ -59,27 +60,16 @@ def assert_same_outputs(a, b, data):
 def fitted_state(est):
     """The fitted attributes (public and private), the live model excluded
     (and the pickled optimizer state, which an unpickled estimator holds
-    until it rebuilds its model)."""
-    skip = ("_trainer", "_optimizer_state")
-    return {k: v for k, v in vars(est).items() if k not in skip}
+    until it rebuilds its model). A wrapper's Keras model: its weights and
+    optimizer state (its compiled forward pass ``_forward`` is excluded)."""
+    import keras
 
-
-def assert_same(a, b, path="estimator"):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        assert_array_equal(a, b, err_msg=path)
-        assert np.asarray(a).dtype == np.asarray(b).dtype, path
-    elif isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), path
-        for k in a:
-            assert_same(a[k], b[k], f"{path}[{k!r}]")
-    elif isinstance(a, list | tuple):
-        assert len(a) == len(b), path
-        for i, (u, v) in enumerate(zip(a, b)):
-            assert_same(u, v, f"{path}[{i}]")
-    elif isinstance(a, float) and np.isnan(a):
-        assert np.isnan(b), path
-    else:
-        assert a == b, path
+    skip = ("_trainer", "_optimizer_state", "_forward")
+    return {
+        k: _keras_model_state(v) if isinstance(v, keras.Model) else v
+        for k, v in vars(est).items()
+        if k not in skip
+    }
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +196,7 @@ _CHILD = textwrap.dedent(
 
 
 def test_unpickled_estimators_predict_without_tensorflow(fitted, tmp_path):
+    fitted = {name: fitted[name] for name in NATIVE}  # the wrappers' is Keras's
     for name, est in fitted.items():
         (tmp_path / f"{name}.pkl").write_bytes(pickle.dumps(est))
     rows = X_SMALL.astype(np.float64)
@@ -242,9 +233,18 @@ def test_clone_of_a_fitted_estimator_is_unfitted(fitted, name):
     est = fitted[name]
     twin = clone(est)
     assert twin.get_params() == est.get_params()
-    assert set(vars(twin)) == set(est.get_params())
+    # Only the parameters: the wrappers keep the routed ones (model__hidden)
+    # in _extra_params.
+    routed = set(vars(twin).get("_extra_params", {}))
+    assert set(vars(twin)) - {"_extra_params"} == set(est.get_params()) - routed
     with pytest.raises(NotFittedError):
         twin.predict(X_SMALL)
+
+
+def _weights(est):
+    if hasattr(est, "coefs_"):
+        return est.coefs_
+    return est.model_.get_weights() if hasattr(est, "model_") else [est.coef_]
 
 
 def _all_outputs(est):
@@ -261,11 +261,10 @@ def test_deepcopy_predicts_the_same_and_trains_independently(fitted, name, how):
     if how == "partial_fit":
         twin.partial_fit(X, target(name))
     else:
-        twin.set_params(warm_start=how == "warm_start", max_iter=3)
+        twin.set_params(warm_start=how == "warm_start")
+        twin.set_params(**{"epochs" if name in WRAPPERS else "max_iter": 3})
         twin.fit(X[::-1], target(name)[::-1])
-    flat = lambda e: np.concatenate(  # noqa: E731
-        [np.ravel(w) for w in (e.coefs_ if name in MLPS else [e.coef_])]
-    )
+    flat = lambda e: np.concatenate([np.ravel(w) for w in _weights(e)])  # noqa: E731
     assert not np.array_equal(flat(twin), flat(est))  # the twin did train
     assert est.get_params() == FACTORIES[name]().get_params()
     assert_same(fitted_state(est), before)
@@ -283,6 +282,26 @@ UNTRUSTED = {
     "clf": ["skmlp._mlp.MLPKerasClassifier"],
     "reg": ["skmlp._mlp.MLPKerasRegressor"],
     "perc": ["skmlp._perceptron.StepPerceptron"],
+    # The wrappers: also the build function, the fitted encoders and the
+    # dtypes of X and y (X_dtype_, y_dtype_), as skops reports them.
+    "kclf": [
+        "_keras_models.dynamic_classifier",
+        "numpy.dtype",
+        "skmlp._wrapper_encoders.ClassifierLabelEncoder",
+        "skmlp._wrapper_encoders.TargetReshaper",
+        "skmlp._wrappers.KerasClassifier",
+    ],
+    "kreg": [
+        "_keras_models.dynamic_regressor",
+        "numpy.dtype",
+        "skmlp._wrapper_encoders.RegressorTargetEncoder",
+        "skmlp._wrappers.KerasRegressor",
+    ],
+}
+#: An unfitted wrapper holds its build function and nothing fitted.
+UNTRUSTED_UNFITTED = {
+    "kclf": ["_keras_models.dynamic_classifier", "skmlp._wrappers.KerasClassifier"],
+    "kreg": ["_keras_models.dynamic_regressor", "skmlp._wrappers.KerasRegressor"],
 }
 
 
@@ -293,10 +312,13 @@ def test_skops_round_trip(fitted, name, fit, tmp_path):
     est = fitted[name] if fit else FACTORIES[name]()
     path = tmp_path / "est.skops"
     sio.dump(est, path)
-    assert sio.get_untrusted_types(file=path) == UNTRUSTED[name]
+    untrusted = UNTRUSTED[name]
+    if not fit:
+        untrusted = UNTRUSTED_UNFITTED.get(name, untrusted)
+    assert sio.get_untrusted_types(file=path) == untrusted
     with pytest.raises(Exception, match="[Uu]ntrusted"):
         sio.load(path)  # nothing is trusted by default
-    loaded = sio.load(path, trusted=UNTRUSTED[name])
+    loaded = sio.load(path, trusted=untrusted)
     assert loaded.get_params() == est.get_params()
     assert "_skmlp_version" not in vars(loaded)
     if fit:
@@ -318,6 +340,9 @@ def test_pickle_records_the_skmlp_version(fitted, name):
     assert "_skmlp_version" not in vars(fitted[name])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the same version: no warning
+        # (Keras's own DeprecationWarning as it loads a wrapper's model under
+        # NumPy 2, "__array__ implementation doesn't accept a copy keyword".)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="keras")
         loaded = pickle.loads(pickle.dumps(fitted[name]))
     assert "_skmlp_version" not in vars(loaded)
 

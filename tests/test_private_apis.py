@@ -1,6 +1,6 @@
 """Keras's and TensorFlow's private names behind their guards
-(``skmlp/_engine/_private.py``, ``_compiled.py``, ``_callbacks.py``) and the
-SciPy options of L-BFGS.
+(``skmlp/_keras_private.py``, ``_engine/_compiled.py``,
+``_engine/_callbacks.py``) and the SciPy options of L-BFGS.
 
 Each private name is hidden from skmlp in turn (its name in skmlp's constant
 replaced by one that does not exist): the public fallback must give the same
@@ -20,8 +20,8 @@ import scipy
 from _keras_models import dynamic_classifier
 from sklearn.datasets import load_iris
 
-from skmlp import KerasClassifier, MLPKerasClassifier, MLPKerasRegressor
-from skmlp._engine import _callbacks, _compiled, _lbfgs, _private
+from skmlp import KerasClassifier, MLPKerasClassifier, MLPKerasRegressor, _keras_private
+from skmlp._engine import _callbacks, _compiled, _lbfgs
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -37,9 +37,9 @@ def _has(module, name):
         return False
 
 
-HAS_SEED_SOURCE = _has(*_private.SEED_SOURCE)
-HAS_FLATTEN = hasattr(keras.layers.Layer, _private.FLATTEN_LAYERS)
-HAS_SAVING_LIB = _has(_private.SAVING_LIB, "save_model")
+HAS_SEED_SOURCE = _has(*_keras_private.SEED_SOURCE)
+HAS_FLATTEN = hasattr(keras.layers.Layer, _keras_private.FLATTEN_LAYERS)
+HAS_SAVING_LIB = _has(_keras_private.SAVING_LIB, "save_model")
 
 
 class Inner(keras.layers.Layer):
@@ -99,8 +99,9 @@ def test_seeded_custom_fits_are_reproducible(reference):
 
 @pytest.fixture
 def hide_seed_source(monkeypatch):
-    monkeypatch.setattr(_private, "SEED_SOURCE", (_private.SEED_SOURCE[0], "absent"))
-    monkeypatch.setattr(_private, "_CHECKED", {})
+    module, _ = _keras_private.SEED_SOURCE
+    monkeypatch.setattr(_keras_private, "SEED_SOURCE", (module, "absent"))
+    monkeypatch.setattr(_keras_private, "_CHECKED", {})
 
 
 @pytest.mark.skipif(
@@ -134,8 +135,9 @@ def test_wrapper_builds_stay_seeded_on_the_fallback(monkeypatch):
     iris = load_iris(return_X_y=True)
     kw = dict(epochs=2, random_state=0, optimizer="adam")
     first = KerasClassifier(dynamic_classifier, **kw).fit(*iris).predict_proba(iris[0])
-    monkeypatch.setattr(_private, "SEED_SOURCE", (_private.SEED_SOURCE[0], "absent"))
-    monkeypatch.setattr(_private, "_CHECKED", {})
+    module, _ = _keras_private.SEED_SOURCE
+    monkeypatch.setattr(_keras_private, "SEED_SOURCE", (module, "absent"))
+    monkeypatch.setattr(_keras_private, "_CHECKED", {})
     again = KerasClassifier(dynamic_classifier, **kw).fit(*iris).predict_proba(iris[0])
     np.testing.assert_allclose(again, first, rtol=1e-5, atol=1e-6)
 
@@ -170,12 +172,12 @@ def test_public_walk_finds_the_layers_keras_does(name):
         return [x.name for x in layers if not isinstance(x, keras.layers.InputLayer)]
 
     private = model._flatten_layers(include_self=False, recursive=True)
-    assert names(_private.walk_layers(model)) == names(private)
+    assert names(_keras_private.walk_layers(model)) == names(private)
     assert sum(isinstance(x, keras.layers.Dense) for x in private) >= 2
 
 
 def test_layers_fallback_gives_the_same_fit(reference, monkeypatch):
-    monkeypatch.setattr(_private, "FLATTEN_LAYERS", "absent")
+    monkeypatch.setattr(_keras_private, "FLATTEN_LAYERS", "absent")
     fit = nested_fit()
     assert len(fit.coefs_) == 4 and fit.n_layers_ == 5
     assert_same_fit(fit, reference)
@@ -206,7 +208,7 @@ def _roundtrip(clf, X):
 
 
 def test_pickles_without_saving_lib(wrapper, monkeypatch):
-    monkeypatch.setattr(_private, "SAVING_LIB", "keras.src.saving.absent")
+    monkeypatch.setattr(_keras_private, "SAVING_LIB", "keras.src.saving.absent")
     _roundtrip(*wrapper)
 
 
@@ -228,15 +230,15 @@ def test_pickles_where_saving_lib_refuses_file_objects(wrapper, monkeypatch):
 @pytest.mark.skipif(not HAS_SAVING_LIB, reason="this Keras has no saving_lib")
 def test_pickle_bytes_are_the_same_format_on_both_paths(wrapper, monkeypatch):
     model = wrapper[0].model_
-    private = _private.model_bytes(model)
-    monkeypatch.setattr(_private, "SAVING_LIB", "keras.src.saving.absent")
-    public = _private.model_bytes(model)
+    private = _keras_private.model_bytes(model)
+    monkeypatch.setattr(_keras_private, "SAVING_LIB", "keras.src.saving.absent")
+    public = _keras_private.model_bytes(model)
     for data in (private, public):
-        loaded = _private.model_from_bytes(data)
+        loaded = _keras_private.model_from_bytes(data)
         for u, v in zip(loaded.get_weights(), model.get_weights()):
             np.testing.assert_array_equal(u, v)
     monkeypatch.undo()
-    loaded = _private.model_from_bytes(public)
+    loaded = _keras_private.model_from_bytes(public)
     np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
 
 

@@ -9,7 +9,7 @@ import random
 
 import numpy as np
 import pytest
-from _estimators import keras_rows
+from _estimators import FACTORIES, keras_rows
 
 from skmlp import MLPKerasClassifier, MLPKerasRegressor, StepPerceptron
 
@@ -75,6 +75,9 @@ CASES = {
         activation="tanh",
     ),
     "StepPerceptron": lambda: StepPerceptron(max_iter=5, random_state=0),
+    # Seeded builds (Keras's default seeds from random_state) and shuffles.
+    "KerasClassifier": FACTORIES["kclf"],
+    "KerasRegressor": FACTORIES["kreg"],
 }
 
 

@@ -10,7 +10,6 @@ NAMES = (
     "import_time",
     "first_fit",
     "small_fits",
-    "lbfgs",
     "accuracy",
     "predict",
     "latency",

@@ -1,6 +1,6 @@
 """predict_proba latency on 1 and 10 rows of the chapter network."""
 
-from .._common import fmt_s, fmt_x, latency, log, ratio, table, verdict
+from .._common import fmt_s, fmt_x, latency, log, ratio, ratio_cells, table
 from .chapter_network import same_network
 
 TITLE = "Latency: predict_proba on 1 and 10 rows (chapter network)"
@@ -37,8 +37,10 @@ def report(res, ctx):
         ]
         for key in res[1]
     ]
-    r = ratio(res[1]["skmlp predict_proba"][0], res[1][sk][0])
-    v = verdict(r, TARGET)
+    what = f"1-row predict_proba: skmlp <= {TARGET}x sklearn"
+    cells, summary = ratio_cells(
+        what, res[1]["skmlp predict_proba"][0], res[1][sk][0], TARGET
+    )
     lines = [
         "The chapter network fitted by skmlp (1 epoch on 2,000 rows), its "
         "weights copied into an `MLPClassifier` and a plain Keras model: one "
@@ -50,7 +52,7 @@ def report(res, ctx):
         "",
         *table(
             ["measure", "skmlp / sklearn", "target", "verdict"],
-            [["1-row predict_proba", fmt_x(r), f"<= {TARGET}x", v]],
+            [["1-row predict_proba", *cells]],
         ),
     ]
-    return lines, [(f"1-row predict_proba: skmlp <= {TARGET}x sklearn", fmt_x(r), v)]
+    return lines, [summary]

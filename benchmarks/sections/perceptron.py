@@ -8,8 +8,8 @@ from .._common import (
     log,
     mnist_like,
     ratio,
+    ratio_cells,
     table,
-    verdict,
 )
 
 TITLE = "StepPerceptron vs sklearn Perceptron (5 epochs, tol=None)"
@@ -42,8 +42,8 @@ def measure(ctx):
 
 def report(res, ctx):
     f = res["fits"]
-    r = ratio(f["skmlp"].median, f["sklearn"].median)
-    v = verdict(r, TARGET)
+    what = f"StepPerceptron fit <= {TARGET}x sklearn Perceptron"
+    cells, summary = ratio_cells(what, f["skmlp"].median, f["sklearn"].median, TARGET)
     rows = []
     for key, label in (
         ("skmlp", "skmlp StepPerceptron"),
@@ -79,7 +79,7 @@ def report(res, ctx):
         "",
         *table(
             ["measure", "skmlp / sklearn", "target", "verdict"],
-            [["fit time", fmt_x(r), f"<= {TARGET}x", v]],
+            [["fit time", *cells]],
         ),
     ]
-    return lines, [(f"StepPerceptron fit <= {TARGET}x sklearn Perceptron", fmt_x(r), v)]
+    return lines, [summary]

@@ -7,7 +7,7 @@ shape, so both compute the same network and only the implementation differs.
 
 import numpy as np
 
-from .._common import fmt_s, fmt_x, latency, log, quiet, ratio, table, toy, verdict
+from .._common import fmt_s, latency, log, quiet, ratio_cells, table, toy
 
 TITLE = "predict_proba by row count: skmlp vs scikit-learn, same weights"
 SIZES = (1, 100, 2_048, 4_096, 30_000)
@@ -58,26 +58,18 @@ def report(res, ctx):
     rows, targets = [], []
     for n, t in res["sizes"].items():
         (a, na), (b, nb) = t["skmlp"], t["sklearn"]
-        r = ratio(a, b)
-        v = verdict(r, TARGET)
+        what = f"predict_proba {n:,} row{'s' * (n > 1)}: skmlp <= {TARGET}x sklearn"
+        cells, summary = ratio_cells(what, a, b, TARGET)
         rows.append(
             [
                 f"{n:,}",
                 f"{fmt_s(a)} (n={na})",
                 f"{fmt_s(b)} (n={nb})",
-                fmt_x(r),
-                f"<= {TARGET}x",
-                v,
+                *cells,
                 f"{n / a:,.0f}",
             ]
         )
-        targets.append(
-            (
-                f"predict_proba {n:,} row{'s' * (n > 1)}: skmlp <= {TARGET}x sklearn",
-                fmt_x(r),
-                v,
-            )
-        )
+        targets.append(summary)
     lines = [
         "`MLPKerasClassifier(hidden_layer_sizes=(300, 100), max_iter=5, "
         "random_state=0)` fitted on digits (64 standardised features); its "

@@ -8,7 +8,7 @@ fresh model each time, built by the same function), with and without
 
 import numpy as np
 
-from .._common import alternate, fmt_s, fmt_x, log, ratio, table, verdict
+from .._common import alternate, fmt_s, log, ratio_cells, table
 
 TITLE = "Bring-your-own-model wrapper: fit against model.fit"
 TARGET = 1.05
@@ -68,12 +68,11 @@ def report(res, ctx):
         if not t.times:
             rows.append([key, t.error, ""])
             continue
-        r = ratio(t.median, ref)
-        rows.append([key, fmt_s(t.median), fmt_x(r)])
+        what = f"{key} <= {TARGET}x model.fit"
+        cells, summary = ratio_cells(what, t.median, ref, TARGET)
+        rows.append([key, fmt_s(t.median), cells[0]])
         if key != "model.fit":
-            targets.append(
-                (f"{key} <= {TARGET}x model.fit", fmt_x(r), verdict(r, TARGET))
-            )
+            targets.append(summary)
     lines = [
         f"{res['n']:,} rows x 50 float32 features, 2 classes; a 50-64-2 "
         f"`keras.Sequential` compiled with Adam; {EPOCHS} epochs of batches of "

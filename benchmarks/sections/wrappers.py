@@ -11,10 +11,10 @@ from .._common import (
     log,
     quiet,
     ratio,
+    ratio_cells,
     short_error,
     table,
     toy,
-    verdict,
 )
 
 TITLE = "Bring-your-own-model wrapper: 1-row predict_proba"
@@ -38,8 +38,6 @@ def build_fn():
 def measure(ctx):
     import skmlp
 
-    if not hasattr(skmlp, "KerasClassifier"):
-        return {"missing": "not available: skmlp has no KerasClassifier"}
     X, y = toy("digits", split=False)
     with quiet():
         est = skmlp.KerasClassifier(model=build_fn, epochs=1, random_state=0)
@@ -66,14 +64,6 @@ def measure(ctx):
 
 
 def report(res, ctx):
-    if "missing" in res:
-        return [res["missing"]], [
-            (
-                "KerasClassifier 1-row predict_proba <= 1/20 model.predict",
-                res["missing"],
-                "n/a",
-            )
-        ]
     lat = res["latency"]
     ref = lat["the same model's model.predict"][0]
     rows = [
@@ -81,8 +71,10 @@ def report(res, ctx):
     ]
     if res["scikeras"]:
         rows.append(["scikeras KerasClassifier.predict_proba", res["scikeras"], ""])
-    r = ratio(lat["skmlp KerasClassifier.predict_proba"][0], ref)
-    v = verdict(r, TARGET)
+    what = "KerasClassifier 1-row predict_proba <= 1/20 model.predict"
+    ours = lat["skmlp KerasClassifier.predict_proba"][0]
+    cells, summary = ratio_cells(what, ours, ref, TARGET)
+    cells[1] = "<= 0.05x (1/20)"
     lines = [
         "`KerasClassifier(model=build_fn, epochs=1)` fitted on digits, "
         "`build_fn` a compiled 64-100-10 `keras.Sequential`; its fitted "
@@ -93,9 +85,7 @@ def report(res, ctx):
         "",
         *table(
             ["measure", "ratio", "target", "verdict"],
-            [["KerasClassifier / model.predict", fmt_x(r), "<= 0.05x (1/20)", v]],
+            [["KerasClassifier / model.predict", *cells]],
         ),
     ]
-    return lines, [
-        ("KerasClassifier 1-row predict_proba <= 1/20 model.predict", fmt_x(r), v)
-    ]
+    return lines, [summary]

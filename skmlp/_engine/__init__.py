@@ -5,7 +5,7 @@ Imported lazily by the estimators (importing it starts TensorFlow through
 
 - ``_losses``: scikit-learn's losses, penalty and metrics in TensorFlow
 - ``_optimizers``: the Keras optimizer and scikit-learn's learning-rate rules
-- ``_model``: the Dense stack, seeded custom models, perceptron models
+- ``_model``: the Dense stack and scikit-learn's initial weights
 - ``_trainer``: the compiled model, its optimizer and functions (:class:`Trainer`)
 - ``_epochs``: the graphs of one epoch and of many epochs
 - ``_backprop``: scikit-learn's backpropagation of the built-in Dense stack
@@ -26,17 +26,13 @@ import dataclasses
 import numpy as np
 
 from .._forward import ACTIVATIONS, keras_activation
+from .._keras_support import check_model, ensure_built, keras_default_seeds
 from .._tf import keras
 from . import _lbfgs
 from ._callbacks import detach_callbacks
 from ._distribute import DistributedTrainer, make_strategy, scope
 from ._feed import Batches
-from ._model import (
-    dense_model,
-    ensure_built,
-    keras_default_seeds,
-    sklearn_initial_weights,
-)
+from ._model import dense_model, sklearn_initial_weights
 from ._pool import POOL
 from ._stopping import StoppingState
 from ._train import Outcome, Validation, train
@@ -100,11 +96,7 @@ def checkout_or_build(est, config, *, n_features, spec, seed):
     with scope(strategy):
         with keras_default_seeds(seed):
             model = est._build(n_features, spec, config.dtype)
-            if not isinstance(model, keras.Model):
-                raise TypeError(
-                    f"_build_model must return a keras.Model; it returned a "
-                    f"{type(model).__name__}."
-                )
+            check_model(model, "_build_model")
             ensure_built(model, n_features, config.dtype)
         model_dtype = (
             model.trainable_variables[0].dtype

@@ -1,6 +1,7 @@
 """Keras callbacks on skmlp's loop: driving their hooks, and detaching them
 from a finished fit."""
 
+from .._keras_support import check_callbacks
 from .._tf import keras
 
 
@@ -34,13 +35,7 @@ class Hooks:
     ``verbose`` 1 (a bar per epoch) or 2 (a line per epoch)."""
 
     def __init__(self, callbacks, model, *, verbose, epochs, steps):
-        callbacks = list(callbacks or [])
-        for i, cb in enumerate(callbacks):
-            if not isinstance(cb, keras.callbacks.Callback):
-                raise TypeError(
-                    "callbacks must be a list of keras.callbacks.Callback "
-                    f"instances; callbacks[{i}] is a {type(cb).__name__}."
-                )
+        callbacks = check_callbacks(list(callbacks or []))
         progbar = verbose in (1, 2) and not isinstance(verbose, bool)
         self.list = keras.callbacks.CallbackList(
             callbacks,

@@ -25,8 +25,10 @@ import threading
 
 import numpy as np
 
+from .. import _keras_private
+from .._keras_support import Forward
 from .._tf import keras, tf
-from . import _epochs, _losses, _optimizers, _private
+from . import _epochs, _losses, _optimizers
 from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
 from ._optimizers import make_optimizer
@@ -105,7 +107,7 @@ class Trainer:
 
     def dense_layers(self):
         """The model's Dense layers, in order (``coefs_``, ``intercepts_``)."""
-        layers = _private.flatten_layers(self.model)
+        layers = _keras_private.flatten_layers(self.model)
         return [
             layer
             for layer in layers
@@ -281,15 +283,13 @@ class Trainer:
         )
 
     def predict(self, X):
-        """The network's output for the rows ``X`` (a compiled call)."""
+        """The network's output for the rows ``X`` (compiled calls on chunks
+        of rows: :class:`~skmlp._keras_support.Forward`)."""
         if "predict" not in self._compiled:
-            self._compiled["predict"] = quiet_first_call(
-                tf.function(
-                    lambda x: self.model(x, training=False),
-                    input_signature=(self._x_spec,),
-                )
+            self._compiled["predict"] = Forward(
+                self.model, self._x_spec, caller=quiet_first_call
             )
-        return self._compiled["predict"](tf.convert_to_tensor(X, self.dtype)).numpy()
+        return self._compiled["predict"](X)
 
     def evaluate(self, X, Y, W):
         """``(loss, predictions)`` on a validation set."""

@@ -18,8 +18,8 @@ fails silently (a seed that stops applying would be a silent wrong answer):
   ``load_model`` through a temporary file (the same zip).
 
 TensorFlow's ``ConcreteFunction._call_flat`` is guarded where it is used
-(``_compiled.py``), and callbacks are detached without private names
-(``_callbacks.py``).
+(``_engine/_compiled.py``), and callbacks are detached without private names
+(``_engine/_callbacks.py``).
 """
 
 import collections
@@ -30,7 +30,7 @@ import os
 import random
 import tempfile
 
-from .._tf import keras
+from ._tf import keras
 
 #: (module, attribute) of Keras's source of default seeds.
 SEED_SOURCE = ("keras.src.random.seed_generator", "python_random")
