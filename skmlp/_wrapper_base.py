@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _routing, _validation_set, _wrapper_build, _wrapper_checks
-from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._estimator_state import check_pickled_version, fit_transaction, pickled_state
 from ._sk_callbacks import CallbackSupportMixin, FitReport, keras_epochs
 from ._targets import check_sample_weight
 

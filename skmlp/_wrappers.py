@@ -9,7 +9,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import fit_transaction
+from ._estimator_state import fit_transaction
 from ._targets import (
     check_known_labels,
     check_partial_fit_class_weight,
