@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS))  # gallery_order
 
 import skmlp  # noqa: E402
 
@@ -54,6 +55,8 @@ autodoc_default_options = {"members": True, "inherited-members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+# The page's table of contents lists methods as "fit()", not "MLPKerasClassifier.fit()".
+toc_object_entries_show_parents = "hide"
 
 # -- HTML ----------------------------------------------------------------------
 
@@ -66,6 +69,11 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
+# Pages without a section of their own: no empty "Section Navigation" column.
+html_sidebars = {
+    page: []
+    for page in ("index", "install", "getting_started", "which_estimator", "changelog")
+}
 
 # -- Gallery -------------------------------------------------------------------
 
@@ -81,6 +89,8 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     # Run every plot_ example: all of them work offline.
     "filename_pattern": r"/plot_",
+    # In the chapter's order (docs/gallery_order.py), not by length.
+    "within_subsection_order": "gallery_order.ChapterOrder",
     "ignore_pattern": r"__init__\.py",
     "download_all_examples": False,
     "remove_config_comments": True,

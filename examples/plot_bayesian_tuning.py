@@ -25,13 +25,9 @@ with scikit-learn, keep the three searches to a few minutes on a laptop.
 # %%
 # Setup
 # -----
-# ``SKMLP_EXAMPLES_QUICK=1`` (set by the test suite) makes the searches tiny.
-import os
 import shutil
 import tempfile
 import warnings
-
-QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 import keras_tuner as kt
 import matplotlib.pyplot as plt
@@ -54,13 +50,26 @@ from skmlp import MLPKerasClassifier
 # have not converged.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
+# sphinx_gallery_start_ignore
+# SKMLP_EXAMPLES_QUICK=1 (set by tests/test_examples.py) makes this example
+# run in a few seconds. The blocks that use it are hidden from the gallery.
+import os
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
+# sphinx_gallery_end_ignore
+
 digits = load_digits()
 X_train, X_test, y_train, y_test = train_test_split(
     digits.data / 16.0, digits.target, stratify=digits.target, random_state=42
 )
-EPOCHS = 2 if QUICK else 10  # the book's epochs per trial
-N_CANDIDATES = 2 if QUICK else 10  # the book's trials
-CV = 2 if QUICK else 3
+EPOCHS = 10  # the book's epochs per trial
+N_CANDIDATES = 10  # the book's trials
+CV = 3
+MAX_EPOCHS, N_HALVING = 9, 27  # the halving search's
+# sphinx_gallery_start_ignore
+if QUICK:
+    EPOCHS, N_CANDIDATES, CV, MAX_EPOCHS, N_HALVING = 2, 2, 2, 3, 3
+# sphinx_gallery_end_ignore
 
 # %%
 # The search space
@@ -119,9 +128,9 @@ halving = HalvingRandomSearchCV(
     distributions,
     resource="max_iter",
     min_resources=1,
-    max_resources=3 if QUICK else 9,
+    max_resources=MAX_EPOCHS,
     factor=3,
-    n_candidates=3 if QUICK else 27,
+    n_candidates=N_HALVING,
     cv=CV,
     random_state=42,
 )

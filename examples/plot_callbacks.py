@@ -25,14 +25,10 @@ with scikit-learn.
 # %%
 # Setup
 # -----
-# ``SKMLP_EXAMPLES_QUICK=1`` (set by the test suite) trains for few epochs.
-import os
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
-
-QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 import keras
 import matplotlib.pyplot as plt
@@ -47,6 +43,14 @@ from skmlp import HistoryDisplay, MLPKerasRegressor
 # Short fits that reach max_iter are on purpose: do not warn about them.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
+# sphinx_gallery_start_ignore
+# SKMLP_EXAMPLES_QUICK=1 (set by tests/test_examples.py) makes this example
+# run in a few seconds. The blocks that use it are hidden from the gallery.
+import os
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
+# sphinx_gallery_end_ignore
+
 # %%
 # Loading the data
 # ----------------
@@ -60,8 +64,10 @@ except Exception:  # no network: a data set that ships with scikit-learn
     X, y = load_diabetes(return_X_y=True)
     y = y / 100  # disease progression, in units of 100
     dataset = "diabetes"
+# sphinx_gallery_start_ignore
 if QUICK and len(X) > 2000:
     X, y = X[:2000], y[:2000]
+# sphinx_gallery_end_ignore
 
 X_train_full, X_test, y_train_full, y_test = train_test_split(X, y, random_state=42)
 X_train, X_valid, y_train, y_valid = train_test_split(
@@ -78,24 +84,27 @@ X_train, X_valid, X_test = map(scaler.transform, (X_train, X_valid, X_test))
 # Up to 100 epochs (the book's), with the validation set evaluated after each.
 # The checkpoint goes to a temporary directory.
 #
-# Without early stopping, an MLPKerasRegressor stops by scikit-learn's rule
-# when its *training* loss has not improved by ``tol`` for
-# ``n_iter_no_change`` epochs. Here the Keras callback is to decide, on the
-# validation loss: ``n_iter_no_change=max_iter`` keeps the built-in rule out
-# of its way.
-MAX_ITER = 10 if QUICK else 100
+# Without a Keras ``EarlyStopping``, an MLPKerasRegressor stops by
+# scikit-learn's rule, when its *training* loss has not improved by ``tol``
+# for ``n_iter_no_change`` epochs. With one in ``callbacks``, the callback
+# decides, on the validation loss: the built-in rule stands aside.
+MAX_ITER = 100
+PATIENCE = 10
+# sphinx_gallery_start_ignore
+if QUICK:
+    MAX_ITER, PATIENCE = 10, 3
+# sphinx_gallery_end_ignore
 workdir = Path(tempfile.mkdtemp())
 checkpoint_cb = keras.callbacks.ModelCheckpoint(
     workdir / "my_checkpoint.keras", save_best_only=True
 )
 early_stopping_cb = keras.callbacks.EarlyStopping(
-    patience=3 if QUICK else 10, restore_best_weights=True
+    patience=PATIENCE, restore_best_weights=True
 )
 reg = MLPKerasRegressor(
     hidden_layer_sizes=(30, 30),
     batch_size=32,
     max_iter=MAX_ITER,
-    n_iter_no_change=MAX_ITER,
     callbacks=[checkpoint_cb, early_stopping_cb],
     random_state=42,
 )
@@ -110,6 +119,13 @@ print(
     f"{val_loss.min():.4f}, epoch {val_loss.argmin()})"
 )
 print(f"test R² of the restored best weights: {reg.score(X_test, y_test):.3f}")
+# sphinx_gallery_start_ignore
+# The callback decided: it stopped the fit, or the fit ran to max_iter.
+if early_stopping_cb.stopped_epoch:
+    assert reg.n_iter_ == early_stopping_cb.stopped_epoch + 1
+else:
+    assert reg.n_iter_ == MAX_ITER
+# sphinx_gallery_end_ignore
 
 # %%
 # The checkpoint holds the model of the best epoch too: a Keras model that
@@ -143,10 +159,14 @@ class PrintValTrainRatioCallback(keras.callbacks.Callback):
 reg_ratio = MLPKerasRegressor(
     hidden_layer_sizes=(30, 30),
     batch_size=32,
-    max_iter=3 if QUICK else 10,
+    max_iter=10,
     callbacks=[PrintValTrainRatioCallback()],
     random_state=42,
 )
+# sphinx_gallery_start_ignore
+if QUICK:
+    reg_ratio.set_params(max_iter=3)
+# sphinx_gallery_end_ignore
 reg_ratio.fit(X_train, y_train, validation_data=(X_valid, y_valid))
 
 # %%

@@ -22,14 +22,9 @@ digits instead, which ship with scikit-learn.
 # %%
 # Setup
 # -----
-# ``SKMLP_EXAMPLES_QUICK=1`` (set by the test suite) trains on fewer images
-# for fewer epochs.
 import contextlib
 import io
-import os
 import warnings
-
-QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 import keras
 import matplotlib.pyplot as plt
@@ -42,6 +37,14 @@ from skmlp import HistoryDisplay, MLPKerasClassifier
 
 # Short fits that reach max_iter are on purpose: do not warn about them.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+# sphinx_gallery_start_ignore
+# SKMLP_EXAMPLES_QUICK=1 (set by tests/test_examples.py) makes this example
+# run in a few seconds. The blocks that use it are hidden from the gallery.
+import os
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
+# sphinx_gallery_end_ignore
 
 # %%
 # Loading the data
@@ -68,8 +71,10 @@ X_train_full = X_train_full.reshape(len(X_train_full), n_pixels) / pixel_max
 X_test = X_test.reshape(len(X_test), n_pixels) / pixel_max
 X_valid, X_train = X_train_full[:n_valid], X_train_full[n_valid:]
 y_valid, y_train = y_train_full[:n_valid], y_train_full[n_valid:]
+# sphinx_gallery_start_ignore
 if QUICK:
     X_train, y_train = X_train[:5000], y_train[:5000]
+# sphinx_gallery_end_ignore
 print(f"{dataset}: {len(X_train)} training, {len(X_valid)} validation images")
 
 # %%
@@ -135,11 +140,15 @@ ax.grid(True)
 clf = MLPKerasClassifier(
     **network,
     learning_rate_init=learning_rate,
-    max_iter=3 if QUICK else 100,
+    max_iter=100,
     early_stopping=True,
     n_iter_no_change=20,
     random_state=42,
 )
+# sphinx_gallery_start_ignore
+if QUICK:
+    clf.set_params(max_iter=3)
+# sphinx_gallery_end_ignore
 clf.fit(X_train, y_train, validation_data=(X_valid, y_valid))
 print(
     f"{clf.n_iter_} epochs, best validation accuracy "

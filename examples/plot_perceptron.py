@@ -18,12 +18,7 @@ of neurons with a smooth activation, trained by backpropagation, removes it:
 # %%
 # Setup
 # -----
-# ``SKMLP_EXAMPLES_QUICK=1`` makes every example of this gallery run in a few
-# seconds (fewer epochs, coarser plots): the test suite uses it.
-import os
 import warnings
-
-QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 from sklearn.exceptions import ConvergenceWarning
 
@@ -38,7 +33,17 @@ from sklearn.inspection import DecisionBoundaryDisplay
 
 from skmlp import HistoryDisplay, MLPKerasClassifier, StepPerceptron
 
-GRID = 50 if QUICK else 200  # resolution of the decision-boundary plots
+GRID = 200  # resolution of the decision-boundary plots
+# sphinx_gallery_start_ignore
+# SKMLP_EXAMPLES_QUICK=1 (set by tests/test_examples.py) makes every example of
+# this gallery run in a few seconds: fewer epochs, less data, coarser plots.
+# This block, and the others like it, are hidden from the rendered gallery.
+import os
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
+if QUICK:
+    GRID = 50
+# sphinx_gallery_end_ignore
 
 # %%
 # A TLU on the iris data set
@@ -98,8 +103,10 @@ for name, y_gate in gates.items():
         f"{name:>3}: predict={clf.predict(X_gates)}, target={y_gate}, "
         f"converged_={clf.converged_}, errors_={clf.errors_}"
     )
+# sphinx_gallery_start_ignore
 assert gate_perceptrons["AND"].converged_ and gate_perceptrons["OR"].converged_
 assert not gate_perceptrons["XOR"].converged_
+# sphinx_gallery_end_ignore
 
 
 def plot_gate(clf, X, y, ax, title, response_method="predict"):
@@ -156,7 +163,9 @@ print(
     f"predict={mlp.predict(X_gates)}, accuracy={mlp.score(X_gates, gates['XOR'])}, "
     f"epochs={mlp.n_iter_}"
 )
+# sphinx_gallery_start_ignore
 assert mlp.score(X_gates, gates["XOR"]) == 1.0
+# sphinx_gallery_end_ignore
 
 # %%
 # The hidden layer bends the boundary: the network's probability of class 1

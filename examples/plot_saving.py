@@ -22,17 +22,13 @@ Every file goes to a temporary directory, deleted at the end.
 # %%
 # Setup
 # -----
-# ``SKMLP_EXAMPLES_QUICK=1`` (set by the test suite) trains for few epochs.
 import contextlib
 import io
-import os
 import pickle
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
-
-QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 import joblib
 import keras
@@ -49,6 +45,14 @@ from skmlp import MLPKerasClassifier
 # converged.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
+# sphinx_gallery_start_ignore
+# SKMLP_EXAMPLES_QUICK=1 (set by tests/test_examples.py) makes this example
+# run in a few seconds. The blocks that use it are hidden from the gallery.
+import os
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
+# sphinx_gallery_end_ignore
+
 # %%
 # A trained classifier
 # --------------------
@@ -58,9 +62,11 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
     X / 16.0, y, stratify=y, random_state=42
 )
-clf = MLPKerasClassifier(
-    hidden_layer_sizes=(100, 50), max_iter=5 if QUICK else 30, random_state=42
-)
+clf = MLPKerasClassifier(hidden_layer_sizes=(100, 50), max_iter=30, random_state=42)
+# sphinx_gallery_start_ignore
+if QUICK:
+    clf.set_params(max_iter=5)
+# sphinx_gallery_end_ignore
 clf.fit(X_train, y_train)
 proba = clf.predict_proba(X_test)
 print(f"test accuracy: {clf.score(X_test, y_test):.3f}")
@@ -152,7 +158,9 @@ tfsm_layer = keras.layers.TFSMLayer(
 proba_served = np.asarray(tfsm_layer(X_test[:3]))
 print("served probabilities of 3 test images:", proba_served.round(2), sep="\n")
 print("classes:", clf.classes_[proba_served.argmax(axis=1)], "true:", y_test[:3])
+# sphinx_gallery_start_ignore
 assert np.allclose(proba_served, clf.predict_proba(X_test[:3]), atol=1e-5)
+# sphinx_gallery_end_ignore
 
 # %%
 # Clean up.

@@ -27,16 +27,12 @@ point ``root_logdir`` at a folder of yours to keep them.
 # %%
 # Setup
 # -----
-# ``SKMLP_EXAMPLES_QUICK=1`` (set by the test suite) trains for few epochs.
-import os
 import shutil
 import tempfile
 import time
 import warnings
 from datetime import datetime
 from pathlib import Path
-
-QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 import keras
 import numpy as np
@@ -54,6 +50,14 @@ from skmlp import MLPKerasRegressor
 # not converged.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
+# sphinx_gallery_start_ignore
+# SKMLP_EXAMPLES_QUICK=1 (set by tests/test_examples.py) makes this example
+# run in a few seconds. The blocks that use it are hidden from the gallery.
+import os
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
+# sphinx_gallery_end_ignore
+
 try:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the retry notices of the download
@@ -62,8 +66,10 @@ except Exception:  # no network: a data set that ships with scikit-learn
     print("California housing cannot be downloaded here: using load_diabetes.")
     X, y = load_diabetes(return_X_y=True)
     y = y / 100  # disease progression, in units of 100
+# sphinx_gallery_start_ignore
 if QUICK and len(X) > 2000:
     X, y = X[:2000], y[:2000]
+# sphinx_gallery_end_ignore
 X_train, X_valid, y_train, y_valid = train_test_split(X, y, random_state=42)
 scaler = StandardScaler().fit(X_train)
 X_train_s, X_valid_s = scaler.transform(X_train), scaler.transform(X_valid)
@@ -98,10 +104,14 @@ reg = MLPKerasRegressor(
     solver="sgd",
     learning_rate_init=1e-3,
     batch_size=32,
-    max_iter=3 if QUICK else 20,
+    max_iter=20,
     callbacks=[tensorboard_cb],
     random_state=42,
 )
+# sphinx_gallery_start_ignore
+if QUICK:
+    reg.set_params(max_iter=3)
+# sphinx_gallery_end_ignore
 reg.fit(X_train_s, y_train, validation_data=(X_valid_s, y_valid))
 print(f"validation R² after {reg.n_iter_} epochs: {reg.score(X_valid_s, y_valid):.3f}")
 show_tree(root_logdir)
@@ -150,16 +160,24 @@ pipe = make_pipeline(
     MLPKerasRegressor(
         hidden_layer_sizes=(30, 30),
         batch_size=32,
-        max_iter=2 if QUICK else 20,
+        max_iter=20,
         callbacks=[RunTensorBoard(search_logdir)],
         random_state=42,
     ),
 )
 param_grid = {
     "mlpkerasregressor__hidden_layer_sizes": [(30,), (30, 30)],
-    "mlpkerasregressor__learning_rate_init": [1e-3] if QUICK else [1e-3, 1e-2],
+    "mlpkerasregressor__learning_rate_init": [1e-3, 1e-2],
 }
-search = GridSearchCV(pipe, param_grid, cv=2 if QUICK else 3)
+search = GridSearchCV(pipe, param_grid, cv=3)
+# sphinx_gallery_start_ignore
+if QUICK:
+    search.set_params(
+        cv=2,
+        estimator__mlpkerasregressor__max_iter=2,
+        param_grid={**param_grid, "mlpkerasregressor__learning_rate_init": [1e-3]},
+    )
+# sphinx_gallery_end_ignore
 search.fit(X_train, y_train)
 print("best parameters:", search.best_params_)
 
@@ -182,8 +200,13 @@ for run in runs:
 test_logdir = get_run_logdir(root_logdir / "custom")
 writer = tf.summary.create_file_writer(str(test_logdir))
 rng = np.random.default_rng(42)
+N_STEPS = 1000
+# sphinx_gallery_start_ignore
+if QUICK:
+    N_STEPS = 100
+# sphinx_gallery_end_ignore
 with writer.as_default():
-    for step in range(1, (100 if QUICK else 1000) + 1):
+    for step in range(1, N_STEPS + 1):
         tf.summary.scalar("my_scalar", np.sin(step / 10), step=step)
         data = (rng.standard_normal(100) + 2) * step / 100  # gets larger
         tf.summary.histogram("my_hist", data, buckets=50, step=step)

@@ -18,10 +18,7 @@ It then weights the training samples, for an imbalanced problem:
 # %%
 # Setup
 # -----
-import os
 import warnings
-
-QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 
 from sklearn.exceptions import ConvergenceWarning
 
@@ -52,6 +49,18 @@ X_train, X_test, y_train, y_test = train_test_split(
     digits.data / 16.0, digits.target, stratify=digits.target, random_state=42
 )
 
+param_grid = {
+    "hidden_layer_sizes": [(32,), (64, 32)],
+    "alpha": [1e-4, 1e-2],
+    "learning_rate_init": [1e-3, 1e-2],
+}
+cv, epochs = 3, 15
+# sphinx_gallery_start_ignore
+# SKMLP_EXAMPLES_QUICK=1 (set by tests/test_examples.py) makes this example
+# run in a few seconds. The blocks that use it are hidden from the gallery.
+import os
+
+QUICK = os.environ.get("SKMLP_EXAMPLES_QUICK") == "1"
 if QUICK:
     param_grid = {
         "hidden_layer_sizes": [(16,)],
@@ -59,13 +68,7 @@ if QUICK:
         "learning_rate_init": [1e-3, 1e-2],
     }
     cv, epochs = 2, 2
-else:
-    param_grid = {
-        "hidden_layer_sizes": [(32,), (64, 32)],
-        "alpha": [1e-4, 1e-2],
-        "learning_rate_init": [1e-3, 1e-2],
-    }
-    cv, epochs = 3, 15
+# sphinx_gallery_end_ignore
 
 search = GridSearchCV(
     MLPKerasClassifier(max_iter=epochs, random_state=42),
@@ -112,8 +115,13 @@ _ = ax.set_title("GridSearchCV over MLPKerasClassifier")
 # other (each sample of class ``c`` is weighted
 # ``n_samples / (n_classes * n_samples_of_c)``): the recall of the minority
 # class rises, at the cost of some false positives.
+n_samples, epochs, cv = 3000, 30, 3
+# sphinx_gallery_start_ignore
+if QUICK:
+    n_samples, epochs, cv = 1000, 5, 2
+# sphinx_gallery_end_ignore
 X, y = make_classification(
-    n_samples=1000 if QUICK else 3000,
+    n_samples=n_samples,
     n_features=10,
     n_informative=4,
     weights=[0.95],
@@ -125,7 +133,7 @@ X_tr, X_te, y_tr, y_te = train_test_split(X, y, stratify=y, random_state=0)
 params = dict(
     hidden_layer_sizes=(32,),
     learning_rate_init=1e-2,
-    max_iter=5 if QUICK else 30,
+    max_iter=epochs,
     random_state=0,
 )
 
@@ -169,7 +177,7 @@ with sklearn.config_context(enable_metadata_routing=True):
         weighted,
         X_tr,
         y_tr,
-        cv=2 if QUICK else 3,
+        cv=cv,
         scoring=make_scorer(recall_score).set_score_request(sample_weight=False),
         params={"sample_weight": sample_weight},
     )

@@ -1,156 +1,62 @@
-"""_BaseMLPKeras: parameters, constraints, and fit = prepare -> acquire ->
-train -> commit; predict; the live ``model_``; persistence.
+"""_BaseMLPKeras: parameters, constraints, and fit = prepare -> the trainer
+(``_training``) -> train -> commit. The fitted network (weights, ``model_``,
+the trainer's life, predict, pickling) is ``_mlp_network.LiveNetwork``.
 
 The concrete estimators (``_mlp.py``) encode targets and decode predictions.
 The Keras work lives in ``_engine``, imported on the first fit (or when an
 unpickled estimator first needs its model).
 """
 
+import contextvars
 import dataclasses
 import math
 import warnings
 from abc import ABC, abstractmethod
-from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted, check_random_state
+from sklearn.utils.validation import check_random_state
 
-from . import _forward, _source
-from ._base import (
-    check_pickled_version,
+from . import _forward
+from ._config import TrainConfig
+from ._estimator_state import (
     fit_transaction,
-    pickled_state,
-    restore_record,
-    saved_versions,
 )
-from ._config import KERAS_SOLVERS, SKLEARN_SOLVERS, TrainConfig
 from ._mlp_data import (
     NUMPY_PREDICT_MAX_ROWS,
     batch_size_for,
     hold_out,
-    plain_rows,
     validate_X,
     validation_arrays,
 )
-from ._mlp_weights import LiveNetwork, read_only
+from ._mlp_network import LiveNetwork, read_only
+from ._mlp_params import MLPParams
 from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
-from ._targets import TargetSpec, check_same_targets
+from ._targets import check_same_targets
 
-__all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras"]
+#: The dtype of the default ``_build_model``'s network during ``_build``.
+_BUILD_DTYPE = contextvars.ContextVar("skmlp_build_dtype", default="float32")
+
+__all__ = ["NUMPY_PREDICT_MAX_ROWS", "_BaseMLPKeras", "stochastic_only"]
 
 
-class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
+def stochastic_only(est):
+    """partial_fit exists for the stochastic solvers only, as in scikit-learn."""
+    if est.solver == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. lbfgs is "
+            "not stochastic."
+        )
+    return True
+
+
+class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator, ABC):
     """Base class of the Keras MLP estimators. Not for direct use."""
 
     #: The classifier reads a column-vector y as 1-D labels given the wrong
     #: shape (warn and ravel, as scikit-learn); the regressor as one output.
     _ravel_column_y = False
-
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [
-            StrOptions(
-                (set(_forward.ACTIVATIONS) | set(_forward.SKLEARN_NAMES)) - {"softmax"}
-            )
-        ],
-        "solver": [StrOptions(SKLEARN_SOLVERS | KERAS_SOLVERS)],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        # scikit-learn accepts np.inf: never stop for lack of improvement.
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {math.inf}),
-        ],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "callbacks": [list, None],
-        "distribution": [
-            None,
-            StrOptions({"mirrored", "multi_worker"}),
-            callable,
-            HasMethods(["scope"]),
-        ],
-    }
-
-    @abstractmethod
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=0,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        callbacks=None,
-        distribution=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.callbacks = callbacks
-        self.distribution = distribution
 
     # -- hooks of the concrete estimators --------------------------------------
 
@@ -195,23 +101,22 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             self.activation,
             n_outputs,
             out_activation,
-            dtype=self.__dict__.get("_build_dtype", "float32"),
+            dtype=_BUILD_DTYPE.get(),
         )
+
+    def _build(self, n_features, spec, dtype):
+        """``_build_model``'s model; the default one in ``dtype`` (the fit's:
+        the overridable signature has no dtype, so it is passed alongside)."""
+        token = _BUILD_DTYPE.set(dtype)
+        try:
+            return self._build_model(n_features, spec.n_outputs, spec.out_activation)
+        finally:
+            _BUILD_DTYPE.reset(token)
 
     def _builtin_model(self):
         return type(self)._build_model is _BaseMLPKeras._build_model
 
     # -- fit -------------------------------------------------------------------
-
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if np.isscalar(sizes) else list(sizes)
-        if not all(isinstance(s, Integral | np.integer) and s > 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be > 0, got {self.hidden_layer_sizes!r}: "
-                "positive integers, e.g. hidden_layer_sizes=(100,)."
-            )
-        return [int(s) for s in sizes]
 
     def _fit(
         self,
@@ -262,7 +167,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
         report,
         initialize=False,
     ):
-        hidden = self._hidden_sizes()
+        self._hidden_sizes()  # checked before any work
         if reuse and incremental:
             self._check_same_network()
         raw = (X, y)  # what scikit-learn's callbacks score each epoch on
@@ -295,73 +200,67 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             dtype=dtype,
             early_stopping=early_stopping,
         )
-        previous = self.__dict__.get("_trainer")
-        trainer, undo = self._acquire(
-            _engine, config, X.shape[1], hidden, spec, rng, reuse, incremental
-        )
-        config, dtype = trainer.config, trainer.config.dtype
         epochs = 0 if initialize else 1 if incremental else self.max_iter
+        training = self._training(config, X.shape[1], spec, rng, reuse, incremental)
         try:
-            report.begin(*raw, sample_weight, 0 if config.solver == "lbfgs" else epochs)
-            report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
-            validation = None
-            if validation_data is not None:
-                validation = validation_arrays(self, validation_data, spec, attrs)
-            elif early_stopping:
-                X, Y, sw, validation = hold_out(self, X, Y, sw, spec, rng)
-            if validation is not None:
-                Xv, Yv, Wv = validation
-                validation = _engine.Validation(
-                    Xv, Yv, Wv, lambda P: self._validation_score(Yv, P, Wv, spec.kind)
+            with training as trainer:
+                config = trainer.config  # in the network's dtype
+                report.begin(
+                    *raw, sample_weight, 0 if config.solver == "lbfgs" else epochs
                 )
-            state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
-            seed = int(rng.randint(np.iinfo(np.int32).max))
-            callbacks = self.callbacks
-            if initialize:  # built, not trained (see _mlp_init)
-                outcome = _engine.Outcome()
-            elif config.solver == "lbfgs":
-                outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
-            else:
-                data = _engine.Batches(X, Y, sw, seed, dtype)
-                outcome = _engine.train(
-                    trainer,
-                    data,
-                    config=config,
-                    state=state,
-                    epochs=epochs,
-                    callbacks=callbacks,
-                    validation=validation,
-                    incremental=incremental,
-                    samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
-                    report=report,
-                    metrics=self._metric_specs
-                    and _metrics.EpochMetrics(trainer, self._metric_specs),
-                )
-            if outcome.diverged and not early_stopping:
-                raise ValueError(
-                    "Solver produced non-finite parameter weights. The input data "
-                    "may contain large values and need to be preprocessed. Training "
-                    "diverged: the loss or the weights became NaN or infinite in "
-                    f"epoch {outcome.epochs}. Lower learning_rate_init or scale X "
-                    "(e.g. with StandardScaler); the estimator was left as it was "
-                    "before this fit."
-                )
-            self._commit(trainer, config, spec, attrs, state, outcome, reuse)
-            if undo is None:  # a new network: what a copy rebuilds it from
-                self._fitted_params = self._network_params()
-            report.end()
-        except BaseException:
+                report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
+                validation = None
+                if validation_data is not None:
+                    validation = validation_arrays(self, validation_data, spec, attrs)
+                elif early_stopping:
+                    X, Y, sw, validation = hold_out(
+                        X, Y, sw, spec, self.validation_fraction, rng
+                    )
+                if validation is not None:
+                    Xv, Yv, Wv = validation
+                    validation = _engine.Validation(
+                        Xv,
+                        Yv,
+                        Wv,
+                        lambda P: self._validation_score(Yv, P, Wv, spec.kind),
+                    )
+                state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
+                seed = int(rng.randint(np.iinfo(np.int32).max))
+                if initialize:  # built, not trained (see _mlp_init)
+                    outcome = _engine.Outcome()
+                elif config.solver == "lbfgs":
+                    outcome = _engine.fit_lbfgs(trainer, X, Y, sw)
+                else:
+                    data = _engine.Batches(X, Y, sw, seed, config.dtype)
+                    outcome = _engine.train(
+                        trainer,
+                        data,
+                        config=config,
+                        state=state,
+                        epochs=epochs,
+                        callbacks=self.callbacks,
+                        validation=validation,
+                        incremental=incremental,
+                        samples_seen=self.__dict__.get("t_", 0) if reuse else 0,
+                        report=report,
+                        metrics=self._metric_specs
+                        and _metrics.EpochMetrics(trainer, self._metric_specs),
+                    )
+                if outcome.diverged and not early_stopping:
+                    raise ValueError(
+                        "Solver produced non-finite parameter weights. The input "
+                        "data may contain large values and need to be preprocessed. "
+                        "Training diverged: the loss or the weights became NaN or "
+                        f"infinite in epoch {outcome.epochs}. Lower "
+                        "learning_rate_init or scale X (e.g. with StandardScaler); "
+                        "the estimator was left as it was before this fit."
+                    )
+                self._commit(trainer, spec, attrs, state, outcome, reuse)
+                if not (reuse and incremental):  # what a copy rebuilds it from
+                    self._fitted_params = self._network_params()
+                report.end()
+        finally:
             _engine.detach_callbacks(self.callbacks or [])
-            if undo is not None:  # partial_fit trained the live model in place
-                trainer.restore(undo)
-            elif trainer is not previous:  # the new trainer is nobody's
-                _engine.POOL.check_in(trainer)
-            raise
-        _engine.detach_callbacks(self.callbacks or [])
-        if undo is None:
-            if previous is not None and previous is not trainer:
-                _engine.POOL.check_in(previous)  # the estimator no longer holds it
-            _engine.POOL.hold(trainer, self)
         if outcome.convergence_warning:  # lbfgs stopped by max_iter or max_fun
             return [outcome.convergence_warning]
         exhausted = (
@@ -378,36 +277,13 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             "and the optimization hasn't converged yet."
         ]
 
-    def _acquire(
-        self, _engine, config, n_features, hidden, spec, rng, reuse, incremental
-    ):
-        """The trainer this fit trains, and the state to restore on failure
-        (for partial_fit, which trains the live model in place)."""
-        if reuse and incremental:
-            trainer = self._live_trainer()
-            trainer.continue_with(config)
-            return trainer, trainer.training_state()
-        seed = 0 if self._builtin_model() else int(rng.randint(2**31 - 1))
-        trainer = self._new_trainer(config, n_features, spec, seed)
-        if reuse:
-            # warm_start: the fitted weights, a fresh optimizer (scikit-learn's).
-            _engine.set_warm_weights(
-                trainer, self._current_weights(), self.hidden_layer_sizes
-            )
-        elif trainer.builtin:
-            sizes = [n_features, *hidden, spec.n_outputs]
-            initial = _engine.sklearn_initial_weights(
-                sizes, self.activation, rng, trainer.config.dtype
-            )
-            trainer.set_weights(initial)
-        return trainer, None
-
-    def _commit(self, trainer, config, spec, attrs, state, outcome, reuse):
-        """Set every fitted attribute, in one place, after training succeeded."""
+    def _commit(self, trainer, spec, attrs, state, outcome, reuse):
+        """Set every fitted attribute, in one place, after training succeeded
+        (``trainer.config``: the fit's configuration, in the network's dtype)."""
         from . import _engine
 
         prev = self.__dict__ if reuse else {}
-        self.__dict__.pop("_optimizer_state", None)  # an unpickled one's: spent
+        self.__dict__.pop("_optimizer_state", None)  # a rebuilt one's: spent
         config = trainer.config
         self._trainer, self._config, self._spec = trainer, config, spec
         self._dtype = config.dtype
@@ -456,60 +332,6 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
             return len(self._hidden_sizes()) + 2
         return len(trainer.dense_layers()) + 1
 
-    # -- predict ---------------------------------------------------------------
-
-    def _forward(self, X):
-        """The network's output for ``X``: (n_samples, n_outputs), in the
-        network's dtype."""
-        rows = plain_rows(self, X)
-        if rows is None:
-            check_is_fitted(self)
-            memmap = _source.FileRows.from_memmap(X)
-            if memmap is not None:  # a memmap: predicted chunk by chunk
-                return _source.predict_in_chunks(memmap, self._forward)
-            rows = validate_X(self, X, reset=False, dtype=self._dtype)
-        rows = rows.astype(self._dtype, copy=False)
-        activations = self.__dict__.get("_activations")
-        if activations is not None and (
-            rows.shape[0] <= NUMPY_PREDICT_MAX_ROWS or not _gpu()
-        ):
-            weights = self._current_weights()
-            return _forward.forward(rows, weights[0::2], weights[1::2], activations)
-        return self._live_trainer().predict(rows)
-
-    # -- persistence -----------------------------------------------------------
-
-    def __getstate__(self):
-        # A copy: BaseEstimator returns the instance's own __dict__, which
-        # pickling must not change (the live model stays with the estimator).
-        trainer = self.__dict__.get("_trainer")
-        if trainer is not None:
-            self._current_weights()
-        state = dict(super().__getstate__())
-        state.pop("_trainer", None)
-        if trainer is not None and self._config.stochastic:
-            # As scikit-learn pickles its optimizer: partial_fit on a copy
-            # continues as on the original (restored by _live_trainer).
-            state["_optimizer_state"] = trainer.training_state()[1]
-        # Plain data only (skops trusts it): the configuration and the
-        # target description as a dict and a tuple.
-        if "_config" in state:
-            state["_config"] = dataclasses.asdict(state["_config"])
-            state["_spec"] = tuple(state["_spec"])
-        return pickled_state(state)
-
-    def __setstate__(self, state):
-        versions = saved_versions(state)
-        state = check_pickled_version(self, state)
-        if "_config" in state:
-            state["_config"] = restore_record(
-                TrainConfig, state["_config"], self, versions
-            )
-            state["_spec"] = restore_record(TargetSpec, state["_spec"], self, versions)
-        if "_weights" in state:
-            state["_weights"] = read_only(np.array(w) for w in state["_weights"])
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -519,13 +341,3 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, BaseEstimator, ABC):
 
 def _dtype_name(dtype):
     return "float32" if np.dtype(dtype) == np.float32 else "float64"
-
-
-def _gpu():
-    import sys
-
-    if "tensorflow" not in sys.modules:
-        return False
-    from ._tf import has_gpu
-
-    return has_gpu()

@@ -105,7 +105,7 @@ def validation_arrays(est, validation_data, spec, attrs):
     return X_val, Y_val, sw_val
 
 
-def hold_out(est, X, Y, sw, spec, rng):
+def hold_out(X, Y, sw, spec, validation_fraction, rng):
     """scikit-learn's early-stopping split: ``validation_fraction`` of the
     rows, drawn by ``train_test_split`` from the estimator's RandomState after
     the initial weights (as scikit-learn draws it), stratified for a single
@@ -119,7 +119,7 @@ def hold_out(est, X, Y, sw, spec, rng):
         np.arange(len(Y)),
         Y,
         sw,
-        test_size=est.validation_fraction,
+        test_size=validation_fraction,
         random_state=rng,
         stratify=stratify,
     )

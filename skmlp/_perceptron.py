@@ -17,7 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import check_pickled_version, fit_transaction, pickled_state
+from ._estimator_state import check_pickled_version, fit_transaction, pickled_state
 from ._perceptron_train import initial_state, run_epochs, warn_exhausted, weights
 from ._sk_callbacks import CallbackSupportMixin, FitReport
 from ._targets import (

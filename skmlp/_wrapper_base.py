@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _routing, _wrapper_build, _wrapper_checks, _wrapper_fit
-from ._base import fit_transaction
+from ._estimator_state import fit_transaction
 from ._sk_callbacks import CallbackSupportMixin, FitReport
 from ._targets import check_sample_weight
 from ._wrapper_pickle import KerasModelPickling

@@ -6,7 +6,7 @@ pickle state (``_base``). Imports Keras only when there is a model to save.
 
 import copy
 
-from ._base import check_pickled_version, pickled_state
+from ._estimator_state import check_pickled_version, pickled_state
 
 
 def _keras():

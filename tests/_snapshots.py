@@ -55,20 +55,31 @@ def _keras_model_state(model):
 
 def state(est):
     """A deep copy of the estimator's attributes, the live Keras model's
-    weights in place of the model itself (a wrapper's ``model_``: its
-    weights and optimizer state; its compiled forward pass ``_forward`` is
-    checked by the predictions)."""
+    weights and optimizer state in place of the model itself: an MLP's
+    trainer (or, if the pool reclaimed it, the arrays the MLP keeps instead,
+    as a pickle does: the same snapshot either way), a wrapper's ``model_``
+    (its compiled forward pass ``_forward`` is checked by the
+    predictions)."""
     import keras
 
+    live = ("_trainer", "_optimizer_state")
     snap = {}
     for k, v in vars(est).items():
-        if k == "_trainer":
-            weights = v.model.get_weights()
-            snap["model_.get_weights()"] = [np.asarray(w) for w in weights]
-        elif isinstance(v, keras.Model):
+        if isinstance(v, keras.Model):
             snap[k] = _keras_model_state(v)
-        elif k != "_forward":
+        elif k not in live and k != "_forward":
             snap[k] = copy.deepcopy(v)
+    trainer = vars(est).get("_trainer")
+    stochastic = "_config" in vars(est) and est._config.stochastic
+    if trainer is not None:
+        weights = trainer.model.get_weights()
+        snap["model_.get_weights()"] = [np.asarray(w) for w in weights]
+        if stochastic:
+            snap["optimizer"] = trainer.training_state()[1]
+    elif "_weights" in vars(est):  # what the MLP's trainer is rebuilt from
+        snap["model_.get_weights()"] = [np.asarray(w) for w in est._weights]
+        if stochastic:
+            snap["optimizer"] = copy.deepcopy(vars(est).get("_optimizer_state"))
     return snap
 
 

@@ -116,6 +116,10 @@ def test_classifier_metrics_with_early_stopping_hold_out():
     ).fit(XI, YI)
     h = clf.history_
     assert {"xent", "val_xent", "accuracy", "val_accuracy"} <= set(h)
+    # "accuracy" is the built-in one, recorded once (no Keras "accuracy_1").
+    assert not any(name.endswith("_1") for name in h)
+    evaluated = clf.model_.evaluate(XI, YI, verbose=0, return_dict=True)
+    assert set(evaluated) == {"loss", "accuracy", "xent"}
     assert len(h["xent"]) == len(h["val_xent"]) == 4
     # The instance given is never compiled nor updated: clones stay clean.
     assert float(xent.result()) == 0.0

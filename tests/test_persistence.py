@@ -369,7 +369,7 @@ def test_loading_a_pickle_of_another_version_warns(fitted, name, monkeypatch):
 
 @pytest.mark.parametrize("name", ALL)
 def test_pickle_records_the_state_version(fitted, name):
-    from skmlp._base import STATE_VERSION
+    from skmlp._estimator_state import STATE_VERSION
 
     assert fitted[name].__getstate__()["_skmlp_state"] == STATE_VERSION
     loaded = pickle.loads(pickle.dumps(fitted[name]))

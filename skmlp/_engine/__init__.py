@@ -6,16 +6,16 @@ Imported lazily by the estimators (importing it starts TensorFlow through
 - ``_losses``: scikit-learn's losses, penalty and metrics in TensorFlow
 - ``_optimizers``: the Keras optimizer and scikit-learn's learning-rate rules
 - ``_model``: the Dense stack and scikit-learn's initial weights
-- ``_loop``: the compiled model, its optimizer and functions (:class:`Trainer`)
+- ``_trainer``: the compiled model, its optimizer and functions (:class:`Trainer`)
 - ``_epochs``: the graphs of one epoch and of many epochs
 - ``_backprop``: scikit-learn's backpropagation of the built-in Dense stack
 - ``_compiled``: calling compiled functions without tf.function's overhead
 - ``_feed``: the rows of a fit, in memory or streamed from a file
 - ``_callbacks``: Keras callbacks on the loop (hooks, detaching)
 - ``_train``: one fit's epochs, stopping rules, validation and callbacks
-- ``_stopping``: scikit-learn's stopping rules (pure Python)
-- ``_lbfgs``: solver="lbfgs" (SciPy's L-BFGS-B on a compiled gradient)
-- ``_pool``: reuse of compiled trainers across fits
+- ``_stopping``: scikit-learn's stopping rules, in Python and in the graph
+- ``_lbfgs``: solver="lbfgs" (SciPy's L-BFGS-B on a compiled loss and gradient)
+- ``_pool``: reuse of compiled trainers across fits (spares, reclaiming)
 - ``_distribute``: ``tf.distribute`` strategies
 
 This module holds the few verbs the estimators call.
@@ -29,21 +29,20 @@ from .._forward import ACTIVATIONS, keras_activation
 from .._keras_support import check_model, ensure_built, keras_default_seeds
 from .._tf import keras
 from . import _lbfgs
-from ._backprop import Backprop
 from ._callbacks import detach_callbacks
 from ._distribute import DistributedTrainer, make_strategy, scope
 from ._feed import Batches
-from ._loop import Trainer
 from ._model import dense_model, sklearn_initial_weights
 from ._pool import POOL
 from ._stopping import StoppingState
 from ._train import Outcome, Validation, train
+from ._trainer import Trainer
 
 __all__ = [
     "POOL",
     "Batches",
     "Validation",
-    "acquire",
+    "checkout_or_build",
     "dense_model",
     "detach_callbacks",
     "fit_lbfgs",
@@ -69,12 +68,14 @@ def fresh(previous=None):
     )
 
 
-def acquire(est, config, *, n_features, hidden, spec, seed):
-    """A trainer for ``est``'s network: a spare from the pool (the built-in
-    Dense stack only), or a new model from ``est._build_model`` (custom models
-    built with Keras's default seeds drawn from ``seed``)."""
+def checkout_or_build(est, config, *, n_features, spec, seed):
+    """A trainer for ``est``'s network, now the caller's: one checked out of
+    the pool (the built-in Dense stack only), or a new one around
+    ``est._build``'s model (built with Keras's default seeds drawn from
+    ``seed``)."""
     builtin = est._builtin_model()
     strategy = make_strategy(est.distribution)
+    hidden = est._hidden_sizes()
     key = None
     if builtin and strategy is None:
         key = (
@@ -94,7 +95,7 @@ def acquire(est, config, *, n_features, hidden, spec, seed):
             return trainer
     with scope(strategy):
         with keras_default_seeds(seed):
-            model = est._build_model(n_features, spec.n_outputs, spec.out_activation)
+            model = est._build(n_features, spec, config.dtype)
             check_model(model, "_build_model")
             ensure_built(model, n_features, config.dtype)
         model_dtype = (
@@ -104,14 +105,10 @@ def acquire(est, config, *, n_features, hidden, spec, seed):
         )
         config = dataclasses.replace(config, dtype=str(np.dtype(model_dtype)))
         _check_output(model, n_features, spec, config.dtype)
+        POOL.built += 1
         if strategy is None:
-            trainer = Trainer(model, config, n_features)
-        else:
-            trainer = DistributedTrainer(model, config, n_features, strategy)
-    trainer.key, trainer.builtin = key, builtin
-    if strategy is None:  # replicas differentiate their own share
-        trainer.backprop = Backprop.of(trainer)
-    return trainer
+            return Trainer(model, config, n_features, key=key, builtin=builtin)
+        return DistributedTrainer(model, config, n_features, strategy, builtin=builtin)
 
 
 def _check_output(model, n_features, spec, dtype):

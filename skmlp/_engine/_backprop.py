@@ -92,22 +92,19 @@ class Backprop:
         return tuple(row_blocks(rows, *shape) for shape in self.shapes)
 
     @classmethod
-    def of(cls, trainer):
-        """A :class:`Backprop` for ``trainer``'s model, or None when a tape
-        must differentiate it."""
-        if not trainer.builtin:
-            return None
-        layers = trainer.dense_layers()
+    def of(cls, layers, model, config):
+        """A :class:`Backprop` for ``model`` (``layers``: its Dense layers),
+        or None when a tape must differentiate it."""
         names = [layer.activation.__name__ for layer in layers]
         if (
             not layers
             or any(name not in _DERIVATIVES for name in names[:-1])
             or names[-1] not in _OUTPUT
-            or _OUTPUT[names[-1]][0] != trainer.config.loss
+            or _OUTPUT[names[-1]][0] != config.loss
         ):
             return None
         backprop = cls(layers)
-        variables = trainer.model.trainable_variables
+        variables = model.trainable_variables
         if sorted(map(id, backprop.params)) != sorted(map(id, variables)):
             return None  # weights outside the Dense layers' kernels and biases
         return backprop

@@ -17,7 +17,7 @@ import numpy as np
 
 from .._tf import quiet_stderr, tf
 from . import _losses
-from ._loop import Trainer
+from ._trainer import Trainer
 
 _MULTI_WORKER = []
 _MULTI_WORKER_LOCK = threading.Lock()
@@ -80,24 +80,23 @@ def scope(strategy):
 class DistributedTrainer(Trainer):
     """A :class:`Trainer` whose steps run on every replica of ``strategy``."""
 
-    def __init__(self, model, config, n_features, strategy):
+    def __init__(self, model, config, n_features, strategy, *, builtin=False):
         self.strategy = strategy
-        super().__init__(model, config, n_features)
+        super().__init__(model, config, n_features, builtin=builtin)
         self.multi_epoch = False  # every batch is split over the replicas
         self._replica_step = tf.function(self._distributed_step, reduce_retracing=True)
+
+    def _backprop(self):
+        return None  # each replica differentiates its own part with a tape
 
     def _distributed_step(self, x, y, w, total):
         def replica_step(x, y, w):
             replicas = tf.distribute.get_replica_context().num_replicas_in_sync
             with tf.GradientTape() as tape:
                 p = self.model(x, training=True)
-                per_sample = _losses.PER_SAMPLE[self.config.loss](
-                    y, p, self.config.huber_delta
+                loss = _losses.batch_loss(
+                    self.config, self.kernels, self.alpha, y, p, w, total, replicas
                 )
-                loss = tf.reduce_sum(w * per_sample) / total
-                if self.kernels and self.config.alpha:
-                    half_sq = tf.add_n([tf.nn.l2_loss(k.value) for k in self.kernels])
-                    loss += self.alpha * half_sq / total / replicas
             variables = self.model.trainable_variables
             grads = tape.gradient(loss, variables)
             self.optimizer.apply_gradients(zip(grads, variables))
@@ -134,15 +133,16 @@ class DistributedTrainer(Trainer):
         with self.strategy.scope():
             return super().all_finite()
 
-    # Distributed variables are read and written eagerly, in the scope.
-
-    def _compiled_io(self, verb, which):
-        return None
+    # Distributed variables are read and written through Keras, in the scope.
 
     def _read(self, which):
         with self.strategy.scope():
-            return super()._read(which)
+            return [np.array(v.numpy(), copy=True) for v in self._variables(which)]
 
     def _assign(self, which, values):
+        variables = self._variables(which)
+        if len(values) != len(variables):
+            raise ValueError(f"{len(values)} values for {len(variables)} variables.")
         with self.strategy.scope():
-            super()._assign(which, values)
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)

@@ -1,6 +1,6 @@
 """The graphs of the compiled training loop: one epoch, and many epochs
 with scikit-learn's stopping rule, as functions of a
-:class:`~skmlp._engine._loop.Trainer` (whose ``_step`` each batch runs).
+:class:`~skmlp._engine._trainer.Trainer` (whose ``_step`` each batch runs).
 
 They are written with tf.while_loop and tf.cond, and traced without
 AutoGraph: converting them (and every function they call) took most of a
@@ -11,6 +11,7 @@ when traced (whether it shuffles, whether an epoch is one batch) is a
 """
 
 from .._tf import tf
+from ._stopping import graph_rule
 
 
 def epoch_body(trainer, X, Y, W, batch_size, seed, variant):
@@ -62,11 +63,12 @@ def one_epoch(trainer, X, Y, W, ints, variant):
 def many_epochs(trainer, X, Y, W, ints, reals, variant):
     """Up to ``n_epochs`` epochs in one call, with scikit-learn's stopping
     rule without early stopping, and its "invscaling" and "adaptive"
-    schedules, applied in the graph after each epoch exactly as
-    :class:`~skmlp._engine._stopping.StoppingRule` applies them (the
-    caller replays the rule over the returned losses to update its
-    state). Stops early on the rule or on a non-finite loss; whether the
-    weights are finite is returned for the last epoch.
+    schedules, applied in the graph after each epoch by
+    :func:`~skmlp._engine._stopping.graph_rule`, the graph's form of
+    :class:`~skmlp._engine._stopping.StoppingRule` (the caller replays the
+    rule over the returned losses to update its state). Stops early on the
+    rule or on a non-finite loss; whether the weights are finite is returned
+    for the last epoch.
 
     ``ints``: batch size, seed, first epoch, ``n_epochs``. ``reals``: the
     rule's best loss, epochs without improvement and samples seen, then
@@ -81,18 +83,9 @@ def many_epochs(trainer, X, Y, W, ints, reals, variant):
     lr = trainer.optimizer.learning_rate
 
     def rule(loss, best, count, seen):
-        seen = seen + n
-        count = tf.where(loss > best - tol, count + 1.0, tf.zeros([], f64))
-        best = tf.minimum(best, loss)
-        if config.invscaling:
-            lr.assign(tf.cast(lr_init / tf.pow(seen + 1.0, power_t), lr.dtype))
-        exceeded = count > patience
-        if config.adaptive:
-            lower = tf.logical_and(exceeded, tf.cast(lr, f64) > 1e-6)
-            lr.assign(tf.where(lower, lr / 5.0, lr))
-            count = tf.where(lower, tf.zeros([], f64), count)
-            exceeded = tf.logical_and(exceeded, tf.logical_not(lower))
-        return tf.logical_not(exceeded), best, count, seen
+        return graph_rule(
+            config, lr, loss, best, count, seen + n, tol, patience, lr_init, power_t
+        )
 
     def body(e, go, best, count, seen, losses, rates, metrics):
         if config.adaptive or config.invscaling:

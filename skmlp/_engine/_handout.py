@@ -42,7 +42,7 @@ def prepare(trainer, metrics):
             setattr(model, maker, _quiet_maker(model, maker, attribute))
     if "export" not in vars(model) and model.weights:
         if model.weights[0].dtype == "float64":
-            n_features = trainer._n_features
+            n_features = trainer.n_features
             model.export = functools.partial(_export, model, n_features)
     return model
 

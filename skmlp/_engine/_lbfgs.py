@@ -4,16 +4,18 @@ SciPy's ``minimize(method="L-BFGS-B")`` drives it, with scikit-learn's
 options (``maxiter=max_iter``, ``maxfun=max_fun``, ``gtol=tol``); each
 function evaluation is one compiled TensorFlow call that returns the loss
 (scikit-learn's, with its penalty) and its gradient over the whole training
-set at the flat parameter vector (the trainer's ``compiled_loss_and_grad``).
+set at the flat parameter vector (:func:`compiled_loss_and_grad`).
 The optimum is written into the Keras model's variables at the end.
 """
 
 import re
 
+import numpy as np
 import scipy
 import scipy.optimize
 
 from .._tf import tf
+from . import _losses
 
 
 def minimize(trainer, X, Y, W):
@@ -26,13 +28,13 @@ def minimize(trainer, X, Y, W):
     """
     config = trainer.config
     Xt, Yt, Wt = (tf.convert_to_tensor(a, trainer.dtype) for a in (X, Y, W))
-    loss_and_grad = trainer.compiled_loss_and_grad(Y.shape[1], X.shape[0])
+    loss_and_grad = compiled_loss_and_grad(trainer, Y.shape[1], X.shape[0])
 
     def fun(flat):
         loss, grad = loss_and_grad(tf.constant(flat, tf.float64), Xt, Yt, Wt)
         return float(loss), grad.numpy()
 
-    x0 = trainer.parameter_vector()
+    x0 = parameter_vector(trainer)
     verbose = config.verbose is True or config.verbose >= 1
     result = scipy.optimize.minimize(
         fun,
@@ -46,9 +48,79 @@ def minimize(trainer, X, Y, W):
             **_iprint(1 if verbose else -1),
         },
     )
-    trainer.set_parameter_vector(result.x)  # the optimum, into the model
+    set_parameter_vector(trainer, result.x)  # the optimum, into the model
     n_iter = min(result.nit, config.max_iter)  # SciPy's nit may exceed maxiter
     return n_iter, float(result.fun), _convergence_message(result, n_iter, config)
+
+
+def parameter_vector(trainer):
+    """The values of ``trainer.lbfgs_parameters()``, as one float64 vector."""
+    return np.concatenate(
+        [np.ravel(v).astype(np.float64) for v in trainer._read("lbfgs")]
+    )
+
+
+def set_parameter_vector(trainer, flat):
+    """Write ``flat`` (a vector as :func:`parameter_vector` gives) into the
+    variables of ``trainer.lbfgs_parameters()``."""
+    variables = trainer.lbfgs_parameters()
+    parts = np.split(np.asarray(flat), np.cumsum(_sizes(variables))[:-1])
+    values = [
+        part.reshape(v.shape).astype(v.dtype)
+        for v, part in zip(variables, parts, strict=True)
+    ]
+    trainer._assign("lbfgs", values)
+
+
+def _sizes(variables):
+    return [int(np.prod(v.shape)) for v in variables]
+
+
+def compiled_loss_and_grad(trainer, n_outputs, n_rows):
+    """The compiled ``f(flat, X, Y, W) -> (loss, flat gradient)`` at the
+    float64 parameter vector ``flat`` (the values of
+    ``trainer.lbfgs_parameters()``). The built-in stack's is a pure function
+    of ``flat``; a custom model's writes ``flat`` into its variables first,
+    for a tape to differentiate the model's call. ``n_rows``: the rows of
+    ``X`` (the blocks of its products)."""
+    blocks = trainer._blocks(n_rows)
+    variables = trainer.lbfgs_parameters()
+    sizes = _sizes(variables)
+    backprop, config, alpha = trainer.backprop, trainer.config, trainer.alpha
+
+    def values(flat):
+        return [
+            tf.reshape(tf.cast(part, v.dtype), v.shape)
+            for v, part in zip(variables, tf.split(flat, sizes), strict=True)
+        ]
+
+    def loss_and_grad(flat, X, Y, W):
+        if backprop is not None:
+            loss, _, grads = backprop.loss_and_grads(
+                config, values(flat), X, Y, W, alpha, blocks
+            )
+        else:
+            for variable, value in zip(variables, values(flat), strict=True):
+                variable.assign(value)
+            with tf.GradientTape() as tape:
+                p = trainer.model(X, training=True)
+                loss = _losses.batch_loss(config, trainer.kernels, alpha, Y, p, W)
+            grads = tape.gradient(loss, variables)
+        flat_grad = tf.concat(
+            [tf.reshape(tf.cast(g, tf.float64), [-1]) for g in grads], 0
+        )
+        return tf.cast(loss, tf.float64), flat_grad
+
+    signature = (
+        tf.TensorSpec([None], tf.float64),
+        tf.TensorSpec([None, trainer.n_features], trainer.dtype),
+        tf.TensorSpec([None, n_outputs], trainer.dtype),
+        tf.TensorSpec([None], trainer.dtype),
+    )
+    return trainer.compiled(
+        ("lbfgs", n_outputs, blocks),
+        lambda: tf.function(loss_and_grad, input_signature=signature, autograph=False),
+    )
 
 
 def _convergence_message(result, n_iter, config):

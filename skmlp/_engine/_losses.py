@@ -65,11 +65,16 @@ def penalised_kernels(model):
     return [v for v in model.trainable_variables if v.name.endswith("kernel")]
 
 
-def batch_loss(config, kernels, alpha, y, p, w, total=None):
+def batch_loss(config, kernels, alpha, y, p, w, total=None, replicas=1):
     """scikit-learn's loss of one batch: ``sum(w * l) / sum(w)`` plus the L2
     penalty ``alpha / 2 * ||W||^2 / sum(w)`` (a weight of 2 acts as a repeated
     sample, and scaling every weight changes nothing). ``kernels``: variables
-    or their values; ``total``: ``sum(w)``, if computed already."""
+    or their values; ``total``: ``sum(w)``, if computed already.
+
+    Under a ``tf.distribute`` strategy each of the ``replicas`` computes the
+    loss of its part of the batch (``w``) with the whole batch's ``total``
+    and 1/``replicas`` of the penalty, as Keras divides a replica's loss:
+    the replicas' gradients, summed, are the whole batch's."""
     per_sample = PER_SAMPLE[config.loss](y, p, config.huber_delta)
     if total is None:
         total = ops.sum(w)
@@ -78,6 +83,8 @@ def batch_loss(config, kernels, alpha, y, p, w, total=None):
         # tf.nn.l2_loss (sum(k**2) / 2) is one fused reduction whose gradient
         # is the kernel itself.
         half_sq = tf.add_n([tf.nn.l2_loss(_tensor(k)) for k in kernels])
+        if replicas != 1:
+            half_sq = half_sq / replicas
         loss = loss + alpha * half_sq / total
     return loss
 

@@ -72,10 +72,23 @@ def compile_metrics(trainer, metrics):
             optimizer=trainer.optimizer,
             loss=loss,
             loss_weights=weight,
-            metrics=[_losses.keras_metric(config.kind), *(metrics or [])],
+            metrics=[_losses.keras_metric(config.kind), *_extra(metrics, config)],
             jit_compile=False,
         )
     trainer.user_metrics = metrics
+
+
+def _extra(metrics, config):
+    """``metrics`` less a name the built-in metric already records: a
+    classifier's "accuracy" (the book's ``metrics=["accuracy"]``) is the
+    built-in one, not a second copy that Keras would call ``accuracy_1``."""
+    if config.kind == "regression":
+        return list(metrics or [])
+    return [m for m in metrics or [] if not (isinstance(m, str) and m in _ACCURACY)]
+
+
+#: The names under which Keras's compile resolves a classifier's accuracy.
+_ACCURACY = {"accuracy", "acc"}
 
 
 class EpochMetrics:

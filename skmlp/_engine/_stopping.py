@@ -1,13 +1,22 @@
-"""scikit-learn's stopping rules for its stochastic solvers, as a small object.
+"""scikit-learn's stopping rules for its stochastic solvers, in its two forms.
 
-Pure Python: the compiled loop reports each epoch's loss (and validation
-score), and :class:`StoppingRule` decides, exactly as scikit-learn's
-``_update_no_improvement_count`` and ``trigger_stopping`` do, whether to go
-on, divide the learning rate by 5 ("adaptive") or stop.
+:class:`StoppingRule`, in Python: the compiled loop reports each epoch's
+loss (and validation score), and the rule decides, exactly as
+scikit-learn's ``_update_no_improvement_count`` and ``trigger_stopping`` do,
+whether to go on, divide the learning rate by 5 ("adaptive") or stop.
+
+:func:`graph_rule`, the same rule without early stopping, and the
+"invscaling" and "adaptive" schedules, as TensorFlow ops: the graph of many
+epochs (``_epochs.many_epochs``) applies it after each epoch, so that a
+small fit runs hundreds of epochs in one call; the Python rule then replays
+the returned losses (``_train._train_in_graph``), and the two must agree.
+Change both together.
 """
 
 import math
 from dataclasses import dataclass, field
+
+from .._tf import tf
 
 
 @dataclass
@@ -69,3 +78,22 @@ class StoppingRule:
             f"{what} did not improve more than tol={self.config.tol:f} for "
             f"{self.config.n_iter_no_change} consecutive epochs."
         )
+
+
+def graph_rule(config, lr, loss, best, count, seen, tol, patience, lr_init, power_t):
+    """:meth:`StoppingRule.update` without early stopping, after an epoch's
+    ``loss`` (float64 tensors: the best loss, the epochs without improvement,
+    the samples seen so far), and the schedules applied to the optimizer's
+    learning-rate variable ``lr``; returns ``(go, best, count, seen)``."""
+    f64 = tf.float64
+    count = tf.where(loss > best - tol, count + 1.0, tf.zeros([], f64))
+    best = tf.minimum(best, loss)
+    if config.invscaling:
+        lr.assign(tf.cast(lr_init / tf.pow(seen + 1.0, power_t), lr.dtype))
+    exceeded = count > patience
+    if config.adaptive:
+        lower = tf.logical_and(exceeded, tf.cast(lr, f64) > 1e-6)
+        lr.assign(tf.where(lower, lr / 5.0, lr))
+        count = tf.where(lower, tf.zeros([], f64), count)
+        exceeded = tf.logical_and(exceeded, tf.logical_not(lower))
+    return tf.logical_not(exceeded), best, count, seen

@@ -21,6 +21,7 @@ model by a GradientTape.
 
 import dataclasses
 import functools
+import threading
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from .. import _keras_private
 from .._keras_support import Forward
 from .._tf import keras, tf
 from . import _epochs, _losses, _optimizers
+from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
 from ._optimizers import make_optimizer
 
@@ -43,8 +45,12 @@ class Trainer:
     sets the variables the functions read (alpha, the learning rate).
     """
 
-    def __init__(self, model, config, n_features):
+    def __init__(self, model, config, n_features, *, key=None, builtin=False):
         self.model, self.config = model, config
+        #: The pool's key (None: never reused), and whether the model is the
+        #: built-in Dense stack (whose gradient ``backprop`` computes, unless
+        #: a tape must: see ``_backprop``; replicas use a tape).
+        self.key, self.builtin = key, builtin
         self.dtype = tf.as_dtype(config.dtype)
         self.kernels = _losses.penalised_kernels(model)
         self.alpha = tf.Variable(config.alpha, dtype=self.dtype, trainable=False)
@@ -66,23 +72,23 @@ class Trainer:
         )
         x = tf.TensorSpec([None, n_features], self.dtype)
         self._x_spec = x
-        self._n_features = n_features
+        self.n_features = n_features
         self._compiled = {}  # the training functions
-        self._io = {}  # reading and writing the variables
-        self._io_used = set()
         self.exposed = False  # handed to the user as model_: never reused
-        self.key, self.builtin = None, False  # set by _engine.acquire
-        self.backprop = None  # set by _engine.acquire (see _backprop)
+        self.backprop = self._backprop() if builtin else None
         self.multi_epoch = True
+        #: Held by whoever uses the trainer of a fitted estimator outside a
+        #: fit (predict, pickling, model_): the pool does not reclaim it then.
+        self.lock = threading.RLock()
+
+    def _backprop(self):
+        return Backprop.of(self.dense_layers(), self.model, self.config)
 
     # -- state -----------------------------------------------------------------
 
     def reset(self, config):
         """Fresh optimizer state, and ``config``'s alpha and learning rate."""
         self._assign("optimizer", self._fresh)
-        self.retune(config)
-
-    def retune(self, config):
         self.continue_with(config)
         self.optimizer.learning_rate.assign(config.learning_rate_init)
 
@@ -124,80 +130,31 @@ class Trainer:
     def set_weights(self, weights):
         self._assign("model", weights)
 
-    def parameter_vector(self):
-        """The values of :meth:`lbfgs_parameters`, as one float64 vector."""
-        return np.concatenate(
-            [np.ravel(v).astype(np.float64) for v in self._read("lbfgs")]
-        )
-
-    def set_parameter_vector(self, flat):
-        """Write ``flat`` (a vector as :meth:`parameter_vector` gives) into
-        the variables of :meth:`lbfgs_parameters`."""
-        variables = self.lbfgs_parameters()
-        parts = np.split(np.asarray(flat), np.cumsum(self._lbfgs_sizes())[:-1])
-        self._assign(
-            "lbfgs",
-            [
-                part.reshape(v.shape).astype(v.dtype)
-                for v, part in zip(variables, parts, strict=True)
-            ],
-        )
-
-    def _lbfgs_sizes(self):
-        return [int(np.prod(v.shape)) for v in self.lbfgs_parameters()]
-
-    # Reading or writing variables one eager op at a time costs 0.1-0.3 ms a
-    # variable; one compiled call reads or writes them all, once traced
-    # (tens of ms). The first use of each is eager: a trainer used once (a
-    # custom model, a first fit) never pays for the trace; a trainer the
-    # pool serves again traces on its second use.
+    # Keras's Variable.assign and .numpy() cost 0.2-0.5 ms a variable; one
+    # compiled call reading or writing them all costs about 50 ms to trace,
+    # which a reused trainer paid on its second use (the second fit of a
+    # grid search's configuration). TensorFlow's own read and assign ops,
+    # called eagerly, cost 50-70 us a variable, never trace, and read or
+    # write the iris default's 14 variables in about 1 ms.
 
     def _variables(self, which):
         if which == "lbfgs":
             return self.lbfgs_parameters()
         return self.model.weights if which == "model" else self.optimizer.variables
 
-    def _compiled_io(self, verb, which):
-        """The compiled reader or writer of ``which``, or None on its first
-        use."""
-        key = (verb, which)
-        if key in self._io:
-            return self._io[key]
-        if key not in self._io_used:
-            self._io_used.add(key)
-            return None
-        variables = self._variables(which)
-        if verb == "read":
-            body, specs = (lambda: [tf.identity(v) for v in variables]), ()
-        else:
-
-            def body(*values):
-                for variable, value in zip(variables, values, strict=True):
-                    variable.assign(value)
-                return tf.constant(True)
-
-            specs = tuple(tf.TensorSpec(v.shape, v.dtype) for v in variables)
-        self._io[key] = quiet_first_call(
-            tf.function(body, input_signature=specs, autograph=False)
-        )
-        return self._io[key]
-
     def _read(self, which):
-        read = self._compiled_io("read", which)
-        if read is None:
-            return [np.array(v.numpy(), copy=True) for v in self._variables(which)]
-        return [np.array(t, copy=True) for t in read()]
+        return [
+            np.array(tf.raw_ops.ReadVariableOp(resource=v.value.handle, dtype=v.dtype))
+            for v in self._variables(which)
+        ]
 
     def _assign(self, which, values):
         variables = self._variables(which)
         if len(values) != len(variables):
             raise ValueError(f"{len(values)} values for {len(variables)} variables.")
-        assign = self._compiled_io("assign", which)
-        if assign is None:
-            for variable, value in zip(variables, values, strict=True):
-                variable.assign(value)
-        else:
-            assign(*values)
+        for variable, value in zip(variables, values, strict=True):
+            value = np.asarray(value, dtype=variable.dtype)
+            tf.raw_ops.AssignVariableOp(resource=variable.value.handle, value=value)
 
     # -- compiled functions ----------------------------------------------------
 
@@ -305,53 +262,11 @@ class Trainer:
             return self.backprop.params
         return self.model.trainable_variables
 
-    def compiled_loss_and_grad(self, n_outputs, n_rows):
-        """The compiled ``f(flat, X, Y, W) -> (loss, flat gradient)`` of
-        solver="lbfgs" at the float64 parameter vector ``flat`` (the values
-        of :meth:`lbfgs_parameters`). The built-in stack's is a pure
-        function of ``flat``; a custom model's writes ``flat`` into its
-        variables first, for a tape to differentiate the model's call.
-        ``n_rows``: the rows of ``X`` (the blocks of its products)."""
-        blocks = self._blocks(n_rows)
-        key = ("lbfgs", n_outputs, blocks)
+    def compiled(self, key, make):
+        """The compiled function cached under ``key``, made by ``make()``
+        (a ``tf.function`` with an input signature) on first use."""
         if key not in self._compiled:
-            variables = self.lbfgs_parameters()
-            sizes = self._lbfgs_sizes()
-
-            def values(flat):
-                return [
-                    tf.reshape(tf.cast(part, v.dtype), v.shape)
-                    for v, part in zip(variables, tf.split(flat, sizes), strict=True)
-                ]
-
-            def loss_and_grad(flat, X, Y, W):
-                if self.backprop is not None:
-                    loss, _, grads = self.backprop.loss_and_grads(
-                        self.config, values(flat), X, Y, W, self.alpha, blocks
-                    )
-                else:
-                    for variable, value in zip(variables, values(flat), strict=True):
-                        variable.assign(value)
-                    with tf.GradientTape() as tape:
-                        p = self.model(X, training=True)
-                        loss = _losses.batch_loss(
-                            self.config, self.kernels, self.alpha, Y, p, W
-                        )
-                    grads = tape.gradient(loss, variables)
-                flat_grad = tf.concat(
-                    [tf.reshape(tf.cast(g, tf.float64), [-1]) for g in grads], 0
-                )
-                return tf.cast(loss, tf.float64), flat_grad
-
-            signature = (
-                tf.TensorSpec([None], tf.float64),
-                self._x_spec,
-                tf.TensorSpec([None, n_outputs], self.dtype),
-                tf.TensorSpec([None], self.dtype),
-            )
-            self._compiled[key] = quiet_first_call(
-                tf.function(loss_and_grad, input_signature=signature, autograph=False)
-            )
+            self._compiled[key] = quiet_first_call(make())
         return self._compiled[key]
 
     def _evaluate(self, X, Y, W):

@@ -1,4 +1,5 @@
-"""What every skmlp estimator shares: fit transactions and versioned pickles."""
+"""What every skmlp estimator does with its state: fit transactions (a failed
+fit restores it) and versioned pickles."""
 
 from contextlib import contextmanager
 
