@@ -4,32 +4,30 @@ KerasClassifier and KerasRegressor (``_wrappers``).
 scikeras 0.13's behaviour with scikit-learn's conventions: every routed
 parameter is a real parameter (``get_params`` / ``set_params`` / ``clone``),
 ``random_state`` touches no global seed, predict is quiet and compiled, and
-pickles hold the model as Keras's own .keras bytes. The routed parameters
-and the build function's arguments are ``_routing``'s; the Keras work is in
-``_wrapper_keras``, imported on first use.
+pickles hold the model as Keras's own .keras bytes. Where the rest lives:
+the routed parameters, ``_routing``; the build function and its arguments,
+``_wrapper_build``; the data checks, ``_wrapper_checks``; one training call,
+``_wrapper_fit``; compiling, ``_wrapper_compile``; building, training and
+predicting with Keras, ``_wrapper_keras`` (imported on first use); pickling,
+``_wrapper_pickle``.
 """
 
-import copy
-from collections import defaultdict
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
 from sklearn.utils.validation import (
     check_is_fitted,
-    check_random_state,
-    validate_data,
 )
 
-from . import _routing, _validation_set, _wrapper_build, _wrapper_checks
-from ._estimator_state import check_pickled_version, fit_transaction, pickled_state
-from ._sk_callbacks import CallbackSupportMixin, FitReport, keras_epochs
+from . import _routing, _wrapper_build, _wrapper_checks, _wrapper_fit
+from ._estimator_state import fit_transaction
+from ._sk_callbacks import CallbackSupportMixin, FitReport
 from ._targets import check_sample_weight
+from ._wrapper_pickle import KerasModelPickling
 
 _BATCH = [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None]
-_SEED_MAX = np.iinfo(np.int32).max
 
 
 def _keras():
@@ -38,7 +36,9 @@ def _keras():
     return _wrapper_keras
 
 
-class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
+class BaseWrapper(
+    CallbackSupportMixin, _routing.RoutedParams, KerasModelPickling, BaseEstimator
+):
     """Base class of :class:`KerasClassifier` and :class:`KerasRegressor`
     (scikeras's ``scikeras.wrappers.BaseWrapper``).
 
@@ -159,17 +159,6 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
         """The number of epochs trained so far."""
         return len(getattr(self, "history_", {}).get("loss", []))
 
-    def _meta(self):
-        return {
-            k: v
-            for k, v in vars(self).items()
-            if len(k) > 1
-            and k.endswith("_")
-            and not k.endswith("__")
-            and not k.startswith("_")
-            and k not in ("model_", "history_")
-        }
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -181,27 +170,7 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
     _y_numeric = False
 
     def _validate(self, X, y="no_validation", reset=False):
-        # CSR: Keras's data adapter mishandles other sparse formats (CSC).
-        kw = dict(accept_sparse="csr", allow_nd=True, reset=reset)
-        if getattr(getattr(X, "dtype", None), "kind", None) == "O":
-            kw["dtype"] = _keras().floatx()  # as scikeras: Keras's float type
-        X_only = isinstance(y, str) and y == "no_validation"
-        if y is None and not self.__sklearn_tags__().target_tags.required:
-            X_only = True  # a BaseWrapper transformer: initialize(X)
-        if X_only:
-            X, y = validate_data(self, X, **kw), None
-        else:  # y=None: scikit-learn's "requires y to be passed" error
-            X, y = validate_data(
-                self, X, y, multi_output=True, y_numeric=self._y_numeric, **kw
-            )
-        if reset:
-            self.X_shape_, self.X_dtype_ = X.shape, X.dtype
-            if y is not None:
-                self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
-                self.target_type_ = self._type_of_target(y)
-        else:
-            _wrapper_checks.same_data(self, X, y)
-        return X, y
+        return _wrapper_checks.validate(self, X, y, reset)
 
     def _type_of_target(self, y):
         # scikeras's hook: KerasClassifier counts the classes given to
@@ -210,6 +179,17 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
 
         return type_of_target(y)
 
+    # Hooks of KerasClassifier (its classes), run inside the transaction.
+    def _forget_targets(self, classes=None):
+        """Before a model is built: drop what an earlier fit learnt of y."""
+
+    def _check_classes(self, classes):
+        """partial_fit's ``classes`` against the fitted ones."""
+
+    def _labels_known(self):
+        """Whether partial_fit's y must hold only the fitted labels."""
+        return False
+
     def _sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
             return None
@@ -217,27 +197,15 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
 
     # -- fit ---------------------------------------------------------------------
 
-    def _seeds(self):
-        """Build and shuffle seeds drawn from ``random_state`` (None: Keras's
-        own unseeded behaviour)."""
-        if self.random_state is None:
-            return None, None
-        rng = check_random_state(self.random_state)
-        return tuple(int(s) for s in rng.randint(_SEED_MAX, size=2))
-
     def _initialize(self, X, y=None):
         X, y = self._validate(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         self.__dict__.update(getattr(self.target_encoder_, "get_metadata", dict)())
         self.feature_encoder_ = self.feature_encoder.fit(X)
         self.__dict__.update(getattr(self.feature_encoder_, "get_metadata", dict)())
-        kw, params = _keras(), self.get_params()
-        fn = _wrapper_build.build_function(self)
-        build_seed, _ = self._seeds()
-        with kw.default_seeds(build_seed):
-            model = fn(**_wrapper_build.build_kwargs(self, fn, params))
-        self.model_ = kw.check_model(model, "The build function")
-        self._forward = kw.Forward(model)
+        model = _wrapper_build.build_model(self)
+        self.model_ = model
+        self._forward = _keras().Forward(model)
         return X, y
 
     def initialize(self, X, y=None):
@@ -259,68 +227,18 @@ class BaseWrapper(CallbackSupportMixin, _routing.RoutedParams, BaseEstimator):
             The estimator, ready to predict.
         """
         with fit_transaction(self):
+            self._forget_targets()
             self._initialize(X, y)
         return self
 
-    def _fit(
-        self,
-        X,
-        y,
-        sample_weight,
-        *,
-        warm_start,
-        epochs,
-        initial_epoch,
-        kwargs,
-        validation=None,
-        report=None,
-    ):
+    def _fit(self, X, y, sample_weight, *, warm_start, **train_args):
         if warm_start and self.initialized_:
             X, y = self._validate(X, y, reset=False)
         else:
             X, y = self._initialize(X, y)
-        kw, params = _keras(), self.get_params()
-        kw.ensure_compiled(self.model_, lambda: kw.compile_kwargs(params))
-        kw.check_loss(self.model_, self.loss, _wrapper_checks.default_loss(self))
-        if self.run_eagerly:
-            self.model_.run_eagerly = True
-        sw = self._sample_weight(X, y, sample_weight)
-        if sw is not None:
-            keep = sw != 0  # as scikit-learn: a zero weight removes the sample
-            X, y, sw = X[keep], y[keep], sw[keep]
-        Y = self.target_encoder_.transform(y)
-        X = self.feature_encoder_.transform(X)
-        kw.check_outputs(
-            self.model_,
-            Y,
-            getattr(self, "n_outputs_expected_", None),
-            getattr(self, "n_classes_", None),
+        _wrapper_fit.train(
+            self, X, y, sample_weight, warm_start=warm_start, **train_args
         )
-        fit_args = _routing.route(params, "fit", _routing.FIT_KWARGS, strict=True)
-        fit_args.pop("callbacks", None)
-        # fit: epochs= given to fit, else fit__epochs, else epochs (scikeras's
-        # order); partial_fit: one.
-        fit_args.pop("epochs", None)
-        epochs = kwargs.pop("epochs", epochs)
-        fit_args.update(kwargs)
-        fit_args.update(epochs=initial_epoch + epochs, initial_epoch=initial_epoch)
-        _wrapper_checks.all_rows(fit_args, X)
-        fit_args["callbacks"] = kw.make_callbacks(params, "fit")
-        fit_args = _validation_set.wrapper_fit_args(self, fit_args, validation)
-        if report is not None:  # scikit-learn's callbacks: each epoch a task
-            report.begin(X, y, sw, max_subtasks=epochs)
-            fit_args["callbacks"] += filter(None, [keras_epochs(report)])
-        _, shuffle_seed = self._seeds()
-        if shuffle_seed is not None:
-            shuffle_seed = (shuffle_seed + initial_epoch) % _SEED_MAX
-        with kw.restore_on_failure(self.model_):  # model_ is trained in place
-            history = kw.fit_model(self.model_, X, Y, sw, fit_args, shuffle_seed)
-        if not warm_start or initial_epoch == 0 or not hasattr(self, "history_"):
-            self.history_ = defaultdict(list)
-        for key, values in history.history.items():
-            self.history_[kw.history_name(key)] += list(values)
-        if report is not None:
-            report.end()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
@@ -366,6 +284,8 @@ default=None
         """
         report = FitReport(self)  # before the transaction: see _sk_callbacks
         with fit_transaction(self):
+            if not (self.warm_start and self.initialized_):
+                self._forget_targets()
             self._fit(
                 X,
                 y,
@@ -399,14 +319,15 @@ default=None
         self : object
             The estimator.
         """
-        for name in ("epochs", "initial_epoch"):
-            if name in kwargs:
-                raise TypeError(
-                    f"Invalid argument `{name}` to `partial_fit`: partial_fit "
-                    "trains one epoch from the current one (use fit for several "
-                    "epochs)."
-                )
+        return self._partial_fit(X, y, sample_weight, kwargs)
+
+    def _partial_fit(self, X, y, sample_weight, kwargs, classes=None):
+        _wrapper_checks.no_epochs(kwargs)
         with fit_transaction(self):
+            if self.initialized_:
+                self._check_classes(classes)
+            else:
+                self._forget_targets(classes)
             self._fit(
                 X,
                 y,
@@ -424,22 +345,7 @@ default=None
         check_is_fitted(self, "model_")
         X, _ = self._validate(X)
         X = self.feature_encoder_.transform(X)
-        params = self.get_params()
-        pred_args = _routing.route(params, "predict", strict=True)
-        pred_args.update(kwargs)
-        callbacks = _keras().make_callbacks(params, "predict")
-        rows = _wrapper_checks.all_rows(pred_args, X, ["batch_size"]).pop(
-            "batch_size", None
-        )
-        verbose = pred_args.pop("verbose", 0)
-        pred_args.pop("callbacks", None)
-        if sp.issparse(X) or callbacks or verbose or pred_args:
-            pred_args.update(verbose=verbose, callbacks=callbacks, batch_size=rows)
-            return _keras().predict_loop(self.model_, X, pred_args)
-        forward = self._forward
-        if forward.model is not self.model_:  # model_ replaced by the user
-            forward = _keras().Forward(self.model_)
-        return forward(X, rows or _keras().PREDICT_ROWS)
+        return _keras().predict_raw(self, X, kwargs)
 
     def predict(self, X, **kwargs):
         """Predictions of the model, decoded by the target encoder.
@@ -484,63 +390,3 @@ default=None
         """
         params = _routing.route(self.get_params(), "score")
         return self.scorer(y, self.predict(X), sample_weight=sample_weight, **params)
-
-    # -- persistence -------------------------------------------------------------
-
-    def __copy__(self):
-        # Shares the live model, as a shallow copy should (scikit-learn's
-        # callbacks copy the estimator after each epoch): copy.copy would
-        # otherwise go through __getstate__ and serialize the model.
-        new = type(self).__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        if "_extra_params" in self.__dict__:
-            new._extra_params = dict(self._extra_params)
-        return new
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_forward", None)
-        if "model_" in state or _is_keras_model(self.model):
-            state = _keras().save_models(state)
-        return pickled_state(state)
-
-    def __setstate__(self, state):
-        state = check_pickled_version(self, dict(state))
-        self.__dict__.update(self._restore_models(state))
-
-    def __deepcopy__(self, memo):
-        # Through the same bytes as a pickle, but trusted (made here, now):
-        # the copy needs neither Keras's unsafe-deserialization opt-in nor
-        # registered custom classes.
-        copied = type(self).__new__(type(self))
-        memo[id(self)] = copied
-        state = check_pickled_version(copied, self.__getstate__())
-        models = {k: state.pop(k) for k in ("model_", "model") if k in state}
-        state = {**copy.deepcopy(state, memo), **models}
-        live = {"model_": self.__dict__.get("model_"), "model": self.model}
-        copied.__dict__.update(copied._restore_models(state, live))
-        return copied
-
-    def _restore_models(self, state, live=None):
-        if isinstance(state.get("model_"), bytes) or _is_keras_model_bytes(state):
-            kw = _keras()
-            state = kw.restore_models(state, type(self).__name__, live)
-            if "model_" in state:
-                state["_forward"] = kw.Forward(state["model_"])
-        return state
-
-
-def _is_keras_model(obj):
-    import sys
-
-    keras = sys.modules.get("keras")  # keras not imported: not a keras.Model
-    return keras is not None and isinstance(obj, keras.Model)
-
-
-#: The key of a ``model`` parameter saved as .keras bytes (``_wrapper_saving``).
-MODEL_BYTES = "skmlp.keras_model_bytes"
-
-
-def _is_keras_model_bytes(state):
-    model = state.get("model")
-    return isinstance(model, dict) and set(model) == {MODEL_BYTES}

@@ -1,4 +1,4 @@
-"""Which function builds a wrapper's Keras model, and its arguments.
+"""Building a wrapper's Keras model: which function builds it, its arguments.
 
 ``build_function`` picks the ``model`` parameter (a function or a
 ``keras.Model``) or the subclass's ``_keras_build_fn``; ``build_kwargs``
@@ -17,6 +17,12 @@ def _keras():
     from . import _wrapper_keras
 
     return _wrapper_keras
+
+
+def _compile():
+    from . import _wrapper_compile
+
+    return _wrapper_compile
 
 
 def build_function(est):
@@ -57,6 +63,33 @@ def build_function(est):
     return model
 
 
+def build_model(est):
+    """``est``'s model, built by its build function with Keras's unseeded
+    initializers seeded from ``random_state`` (no global seed)."""
+    from ._wrapper_fit import seeds
+
+    kw = _keras()
+    fn = build_function(est)
+    build_seed, _ = seeds(est)
+    with kw.default_seeds(build_seed):
+        model = fn(**build_kwargs(est, fn, est.get_params()))
+    return kw.check_model(model, "The build function")
+
+
+def meta(est):
+    """scikeras's ``meta``: the fitted attributes (``n_features_in_``,
+    ``classes_``, the encoders' metadata, ...) but the model and history."""
+    return {
+        k: v
+        for k, v in vars(est).items()
+        if len(k) > 1
+        and k.endswith("_")
+        and not k.endswith("__")
+        and not k.startswith("_")
+        and k not in ("model_", "history_")
+    }
+
+
 def build_kwargs(est, fn, params):
     """The keyword arguments of ``fn`` from ``est``'s parameters."""
     params = {k: v for k, v in params.items() if k != "build_fn"}
@@ -65,6 +98,6 @@ def build_kwargs(est, fn, params):
         fn,
         params,
         extra,
-        meta=est._meta,
-        compile_kwargs=lambda: _keras().compile_kwargs(params),
+        meta=lambda: meta(est),
+        compile_kwargs=lambda: _compile().compile_kwargs(params),
     )

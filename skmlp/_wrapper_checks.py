@@ -1,12 +1,52 @@
-"""The checks of the bring-your-own-model wrappers that scikeras makes, with
-its messages (users match them) and skmlp's fix: data that changed between
-``fit`` and ``partial_fit``, all-zero sample weights, ``batch_size=-1``
-without a shape. Plain NumPy; nothing here imports Keras.
+"""The data checks of the bring-your-own-model wrappers: scikit-learn's
+``validate_data`` with scikeras's options, and the checks scikeras makes,
+with its messages (users match them) and skmlp's fix: data that changed
+between ``fit`` and ``partial_fit``, ``batch_size=-1`` without a shape.
+NumPy and scikit-learn; Keras only for the float type of object ``X``.
 """
 
 import inspect
 
 import numpy as np
+from sklearn.utils.validation import validate_data
+
+from ._targets import check_known_labels
+
+
+def validate(est, X, y="no_validation", reset=False):
+    """``X`` (and ``y``) checked as ``est``'s data: ``reset`` records their
+    shapes, dtypes and target type, otherwise they must continue the fit."""
+    # CSR: Keras's data adapter mishandles other sparse formats (CSC).
+    kw = dict(accept_sparse="csr", allow_nd=True, reset=reset)
+    if getattr(getattr(X, "dtype", None), "kind", None) == "O":
+        from ._tf import keras
+
+        kw["dtype"] = keras.backend.floatx()  # as scikeras: Keras's float type
+    X_only = isinstance(y, str) and y == "no_validation"
+    if y is None and not est.__sklearn_tags__().target_tags.required:
+        X_only = True  # a BaseWrapper transformer: initialize(X)
+    if X_only:
+        X, y = validate_data(est, X, **kw), None
+    else:  # y=None: scikit-learn's "requires y to be passed" error
+        X, y = validate_data(
+            est, X, y, multi_output=True, y_numeric=est._y_numeric, **kw
+        )
+    if reset:
+        est.X_shape_, est.X_dtype_ = X.shape, X.dtype
+        if y is not None:
+            est.y_dtype_, est.y_ndim_ = y.dtype, y.ndim
+            est.target_type_ = est._type_of_target(y)
+    else:
+        same_data(est, X, y)
+        if y is not None and est._labels_known():
+            # Before the encoder meets them (its message names no fix).
+            check_known_labels(
+                y,
+                est.classes_,
+                "pass every label in `classes` on the first call to "
+                "partial_fit, or fit from scratch (warm_start=False).",
+            )
+    return X, y
 
 
 def same_data(est, X, y):
@@ -43,6 +83,17 @@ def same_data(est, X, y):
             f"{dims}X has samples of shape {X.shape[1:]}, but {name} was fitted "
             f"on samples of shape {est.X_shape_[1:]}; reshape X as in fit."
         )
+
+
+def no_epochs(kwargs):
+    """partial_fit takes neither ``epochs`` nor ``initial_epoch``."""
+    for name in ("epochs", "initial_epoch"):
+        if name in kwargs:
+            raise TypeError(
+                f"Invalid argument `{name}` to `partial_fit`: partial_fit "
+                "trains one epoch from the current one (use fit for several "
+                "epochs)."
+            )
 
 
 def all_rows(args, X, keys=("batch_size", "validation_batch_size")):

@@ -72,7 +72,7 @@ def save_models(state):
     """A pickle's ``state`` with ``model_`` and a ``model`` parameter that is
     a keras.Model as .keras bytes (Keras's own pickle of a model loads it
     with safe mode off)."""
-    from ._wrapper_base import MODEL_BYTES
+    from ._wrapper_pickle import MODEL_BYTES
 
     state = dict(state)
     if "model_" in state:
@@ -87,7 +87,7 @@ def restore_models(state, owner, live=None):
     """``state`` with the models :func:`save_models` saved loaded back; with
     Keras's safe mode unless ``live`` holds the models they were just made
     from (``{"model_": ..., "model": ...}``, a copy)."""
-    from ._wrapper_base import MODEL_BYTES
+    from ._wrapper_pickle import MODEL_BYTES
 
     live = live or {}
     state = dict(state)

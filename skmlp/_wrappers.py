@@ -5,102 +5,24 @@ import``); the shared machinery is ``_wrapper_base.BaseWrapper``.
 """
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._estimator_state import fit_transaction
 from ._targets import (
-    check_known_labels,
     check_partial_fit_class_weight,
     check_same_classes,
     sample_weights,
 )
 from ._wrapper_base import BaseWrapper
+from ._wrapper_docs import fill_doc
 from ._wrapper_encoders import ClassifierLabelEncoder, RegressorTargetEncoder
 
 __all__ = ["BaseWrapper", "KerasClassifier", "KerasRegressor"]
 
-_DOC_PARAMETERS = """
-    Parameters
-    ----------
-    model : callable or keras.Model, default=None
-        A function returning a Keras model (compiled or not), or a
-        ``keras.Model`` instance, used as it is (trained or not: ``fit``
-        continues its training, as in scikeras; ``clone`` copies it). The
-        function receives, by name and only if its
-        signature asks: ``meta`` (``n_features_in_``, ``X_shape_``,
-        ``X_dtype_``, ``n_classes_``, ``classes_``, ``n_outputs_``,
-        ``n_outputs_expected_``, ``target_type_``, ``y_dtype_``,
-        ``feature_encoder_``, ``target_encoder_``), ``compile_kwargs``,
-        ``params`` (all of ``get_params()``), and its own arguments from
-        ``model__name=value`` or ``name=value``.
-    warm_start : bool, default=False
-        Keep training the current model on ``fit`` (the epochs restart at 0).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the unseeded Keras initializers and dropout of the model built
-        by ``fit`` and the order of the batches; no global seed is touched.
-        None leaves Keras's own randomness.
-    optimizer : str, class or instance, default="rmsprop"
-        A Keras optimizer; ``optimizer__name=value`` builds it with those
-        arguments.
-    loss : str, class, instance, list or dict, default=None
-        The Keras loss(es) to compile an uncompiled model with
-        (``loss__name=value`` routes arguments).
-    metrics : list or dict, default=None
-        Keras metrics (names, classes or instances), ``metrics__*`` routed.
-    batch_size : int, default=None
-        Training batch size (Keras's default, 32, if None; -1: all samples).
-    validation_batch_size : int, default=None
-        Batch size of the validation data.
-    verbose : int, default=0
-        Keras's ``fit`` verbosity; 0 prints nothing.
-    callbacks : list or dict of callbacks, default=None
-        Keras callbacks (classes are built with ``callbacks__*``).
-    validation_split : float, default=0.0
-        Fraction of the last rows held out as Keras's validation data.
-    shuffle : bool, default=True
-        Shuffle the batches each epoch.
-    run_eagerly : bool, default=False
-        Run Keras's training step eagerly (for debugging).
-    epochs : int, default=1
-        Epochs per ``fit``.
-    **kwargs : dict
-        Routed parameters: ``model__*``, ``optimizer__*``, ``loss__*``,
-        ``metrics__*``, ``callbacks__*``, ``compile__*``, ``fit__*``,
-        ``predict__*``, ``score__*``; plain names go to the build function, or
-        to ``compile`` / ``fit`` for theirs (``loss_weights``,
-        ``validation_freq``, ...). All appear in ``get_params``.
-"""
-
-_DOC_ATTRIBUTES = """
-    Attributes
-    ----------
-    model_ : keras.Model
-        The compiled, trained Keras model.
-    history_ : dict of list
-        Keras's history of every metric, one entry per epoch.
-    n_features_in_ : int
-        Number of features seen during ``fit`` (``X.shape[1]``).
-    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
-        Names of the features, if ``X`` had string column names.
-    X_shape_, X_dtype_, y_dtype_, target_type_ :
-        What ``fit`` saw.
-    n_outputs_, n_outputs_expected_ : int
-        Target columns, and outputs the model must have.
-    target_encoder_, feature_encoder_ : transformers
-        The fitted encoders.
-"""
-
-
-def _doc(text):
-    return text.replace("{parameters}", _DOC_PARAMETERS).replace(
-        "{attributes}", _DOC_ATTRIBUTES
-    )
-
 
 class KerasClassifier(ClassifierMixin, BaseWrapper):
-    __doc__ = _doc(
+    __doc__ = fill_doc(
         """A scikit-learn classifier around your own Keras model (scikeras's API).
 {parameters}
     class_weight : dict, "balanced" or None, default=None
@@ -200,18 +122,6 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         categories = "auto" if classes is None else [classes]
         return ClassifierLabelEncoder(loss=self.loss, categories=categories)
 
-    def _validate(self, X, y="no_validation", reset=False):
-        X, y = super()._validate(X, y, reset)
-        if not reset and y is not None and self._labels_known():
-            # Before the encoder meets them (its message names no fix).
-            check_known_labels(
-                y,
-                self.classes_,
-                "pass every label in `classes` on the first call to "
-                "partial_fit, or fit from scratch (warm_start=False).",
-            )
-        return X, y
-
     def _type_of_target(self, y):
         # Classes given to partial_fit count (scikeras's rule): y = [1, 2]
         # with classes [1, 2, 3] is multiclass.
@@ -239,41 +149,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             "multilabel" if multi else "multiclass",
         ).astype(np.float32)
 
-    def initialize(self, X, y):
-        # The encoder takes its classes from y, not from an earlier fit.
-        with fit_transaction(self):
-            self.classes_ = None
-            return super().initialize(X, y)
-
-    initialize.__doc__ = BaseWrapper.initialize.__doc__
-
-    def fit(
-        self,
-        X,
-        y,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-        **kwargs,
-    ):
-        # The encoder takes its classes from y, not from an earlier fit.
-        with fit_transaction(self):
-            if not (self.warm_start and self.initialized_):
-                self.classes_ = None
-            return super().fit(
-                X,
-                y,
-                sample_weight=sample_weight,
-                X_val=X_val,
-                y_val=y_val,
-                sample_weight_val=sample_weight_val,
-                **kwargs,
-            )
-
-    fit.__doc__ = BaseWrapper.fit.__doc__
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train one more epoch; ``classes`` lists every label on the first call.
 
@@ -296,13 +172,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             The estimator.
         """
         check_partial_fit_class_weight(self.class_weight)
-        with fit_transaction(self):
-            if not self.initialized_:
-                if classes is not None:
-                    self.classes_ = np.unique(np.asarray(classes))
-            elif self._labels_known():
-                check_same_classes(classes, self.classes_)
-            return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+        return self._partial_fit(X, y, sample_weight, kwargs, classes=classes)
+
+    def _forget_targets(self, classes=None):
+        # The encoder takes its classes from y (or partial_fit's classes),
+        # not from an earlier fit.
+        self.classes_ = None if classes is None else np.unique(np.asarray(classes))
+
+    def _check_classes(self, classes):
+        if self._labels_known():
+            check_same_classes(classes, self.classes_)
 
     def predict_proba(self, X, **kwargs):
         """Class probabilities; a binary model's one sigmoid unit gives two
@@ -346,7 +225,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
 
 class KerasRegressor(RegressorMixin, BaseWrapper):
-    __doc__ = _doc(
+    __doc__ = fill_doc(
         """A scikit-learn regressor around your own Keras model (scikeras's API).
 {parameters}{attributes}
     See Also

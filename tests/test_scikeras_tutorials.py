@@ -22,31 +22,39 @@ from skmlp import BaseWrapper, KerasClassifier, KerasRegressor
 # -- AutoEncoders: a BaseWrapper + TransformerMixin subclass -----------------
 
 
+def _autoencoder(wrapper, encoding_dim, hidden_layer_sizes, meta):
+    """The tutorials' two build functions (``AutoEncoder``: no hidden layers;
+    ``DeepAutoEncoder``: ``hidden_layer_sizes``), written once."""
+    n_features_in = meta["n_features_in_"]
+    encoder_input = keras.Input(shape=(n_features_in,))
+    x = encoder_input
+    for layer_size in hidden_layer_sizes:
+        x = keras.layers.Dense(layer_size, activation="relu")(x)
+    encoder_output = keras.layers.Dense(encoding_dim, activation="relu")(x)
+    encoder_model = keras.Model(encoder_input, encoder_output)
+    decoder_input = keras.Input(shape=(encoding_dim,))
+    x = decoder_input
+    for layer_size in reversed(hidden_layer_sizes):
+        x = keras.layers.Dense(layer_size, activation="relu")(x)
+    decoder_output = keras.layers.Dense(
+        n_features_in, activation="sigmoid", name="decoder"
+    )(x)
+    decoder_model = keras.Model(decoder_input, decoder_output)
+    autoencoder_input = keras.Input(shape=(n_features_in,))
+    reconstructed = decoder_model(encoder_model(autoencoder_input))
+    wrapper.encoder_model_ = BaseWrapper(encoder_model, verbose=wrapper.verbose)
+    wrapper.decoder_model_ = BaseWrapper(decoder_model, verbose=wrapper.verbose)
+    return keras.Model(autoencoder_input, reconstructed)
+
+
 class AutoEncoder(BaseWrapper, TransformerMixin):
-    """The tutorial's class, unchanged."""
+    """The tutorial's class, its build function shared with DeepAutoEncoder."""
 
     encoder_model_: BaseWrapper
     decoder_model_: BaseWrapper
 
     def _keras_build_fn(self, encoding_dim: int, meta: dict[str, Any]):
-        n_features_in = meta["n_features_in_"]
-        encoder_input = keras.Input(shape=(n_features_in,))
-        encoder_output = keras.layers.Dense(encoding_dim, activation="relu")(
-            encoder_input
-        )
-        encoder_model = keras.Model(encoder_input, encoder_output)
-        decoder_input = keras.Input(shape=(encoding_dim,))
-        decoder_output = keras.layers.Dense(
-            n_features_in, activation="sigmoid", name="decoder"
-        )(decoder_input)
-        decoder_model = keras.Model(decoder_input, decoder_output)
-        autoencoder_input = keras.Input(shape=(n_features_in,))
-        encoded_img = encoder_model(autoencoder_input)
-        reconstructed_img = decoder_model(encoded_img)
-        autoencoder_model = keras.Model(autoencoder_input, reconstructed_img)
-        self.encoder_model_ = BaseWrapper(encoder_model, verbose=self.verbose)
-        self.decoder_model_ = BaseWrapper(decoder_model, verbose=self.verbose)
-        return autoencoder_model
+        return _autoencoder(self, encoding_dim, (), meta)
 
     def _initialize(self, X, y=None):
         X, _ = super()._initialize(X=X, y=y)
@@ -77,26 +85,7 @@ class AutoEncoder(BaseWrapper, TransformerMixin):
 
 class DeepAutoEncoder(AutoEncoder):
     def _keras_build_fn(self, encoding_dim, hidden_layer_sizes, meta):
-        n_features_in = meta["n_features_in_"]
-        encoder_input = keras.Input(shape=(n_features_in,))
-        x = encoder_input
-        for layer_size in hidden_layer_sizes:
-            x = keras.layers.Dense(layer_size, activation="relu")(x)
-        encoder_output = keras.layers.Dense(encoding_dim, activation="relu")(x)
-        encoder_model = keras.Model(encoder_input, encoder_output)
-        decoder_input = keras.Input(shape=(encoding_dim,))
-        x = decoder_input
-        for layer_size in reversed(hidden_layer_sizes):
-            x = keras.layers.Dense(layer_size, activation="relu")(x)
-        decoder_output = keras.layers.Dense(
-            n_features_in, activation="sigmoid", name="decoder"
-        )(x)
-        decoder_model = keras.Model(decoder_input, decoder_output)
-        autoencoder_input = keras.Input(shape=(n_features_in,))
-        reconstructed = decoder_model(encoder_model(autoencoder_input))
-        self.encoder_model_ = BaseWrapper(encoder_model, verbose=self.verbose)
-        self.decoder_model_ = BaseWrapper(decoder_model, verbose=self.verbose)
-        return keras.Model(autoencoder_input, reconstructed)
+        return _autoencoder(self, encoding_dim, hidden_layer_sizes, meta)
 
 
 @pytest.fixture(scope="module")
@@ -189,26 +178,23 @@ def test_basewrapper_transformer_of_prebuilt_models(digits_01):
 # -- Basic usage ---------------------------------------------------------------
 
 
-def get_clf(meta, hidden_layer_sizes, dropout):
-    n_features_in_ = meta["n_features_in_"]
+def _dropout_mlp(meta, hidden_layer_sizes, dropout, output_activation):
+    """Basic usage's get_clf and get_reg, which differ in their output only."""
     model = keras.models.Sequential()
-    model.add(keras.layers.Input(shape=(n_features_in_,)))
+    model.add(keras.layers.Input(shape=(meta["n_features_in_"],)))
     for hidden_layer_size in hidden_layer_sizes:
         model.add(keras.layers.Dense(hidden_layer_size, activation="relu"))
         model.add(keras.layers.Dropout(dropout))
-    model.add(keras.layers.Dense(1, activation="sigmoid"))
+    model.add(keras.layers.Dense(1, activation=output_activation))
     return model
+
+
+def get_clf(meta, hidden_layer_sizes, dropout):
+    return _dropout_mlp(meta, hidden_layer_sizes, dropout, "sigmoid")
 
 
 def get_reg(meta, hidden_layer_sizes, dropout):
-    n_features_in_ = meta["n_features_in_"]
-    model = keras.models.Sequential()
-    model.add(keras.layers.Input(shape=(n_features_in_,)))
-    for hidden_layer_size in hidden_layer_sizes:
-        model.add(keras.layers.Dense(hidden_layer_size, activation="relu"))
-        model.add(keras.layers.Dropout(dropout))
-    model.add(keras.layers.Dense(1))
-    return model
+    return _dropout_mlp(meta, hidden_layer_sizes, dropout, None)
 
 
 class MaxValLoss(keras.callbacks.Callback):
@@ -314,7 +300,10 @@ def get_clf_model(hidden_layer_sizes, meta, compile_kwargs):
     return model
 
 
-class MLPClassifier(KerasClassifier):
+class _TutorialMLP:
+    """The ``__init__`` of the tutorial's MLPClassifier and MLPRegressor: it
+    takes ``optimizer__learning_rate`` and does not store it."""
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -330,40 +319,19 @@ class MLPClassifier(KerasClassifier):
         self.epochs = epochs
         self.verbose = verbose
 
+
+class MLPClassifier(_TutorialMLP, KerasClassifier):
     def _keras_build_fn(self, compile_kwargs: dict[str, Any]):
-        model = keras.Sequential()
-        model.add(keras.layers.Input(shape=(self.n_features_in_,)))
-        for hidden_layer_size in self.hidden_layer_sizes:
-            model.add(keras.layers.Dense(hidden_layer_size, activation="relu"))
-        if self.target_type_ == "binary":
-            n_output_units, output_activation = 1, "sigmoid"
-            loss = "binary_crossentropy"
-        elif self.target_type_ == "multiclass":
-            n_output_units, output_activation = self.n_classes_, "softmax"
-            loss = "sparse_categorical_crossentropy"
-        else:
-            raise NotImplementedError(f"Unsupported task type: {self.target_type_}")
-        model.add(keras.layers.Dense(n_output_units, activation=output_activation))
-        model.compile(loss=loss, optimizer=compile_kwargs["optimizer"])
-        return model
+        # The tutorial's body is get_clf_model's, with self for meta.
+        meta = {
+            "n_features_in_": self.n_features_in_,
+            "target_type_": self.target_type_,
+            "n_classes_": self.n_classes_,
+        }
+        return get_clf_model(self.hidden_layer_sizes, meta, compile_kwargs)
 
 
-class MLPRegressor(KerasRegressor):
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        optimizer="adam",
-        optimizer__learning_rate=0.001,
-        epochs=200,
-        verbose=0,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.optimizer = optimizer
-        self.epochs = epochs
-        self.verbose = verbose
-
+class MLPRegressor(_TutorialMLP, KerasRegressor):
     def _keras_build_fn(self, compile_kwargs: dict[str, Any]):
         model = keras.Sequential()
         model.add(keras.layers.Input(shape=(self.n_features_in_,)))
