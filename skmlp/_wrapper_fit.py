@@ -89,9 +89,29 @@ def train(
         shuffle_seed = (shuffle_seed + initial_epoch) % SEED_MAX
     with kw.restore_on_failure(est.model_):  # model_ is trained in place
         history = kw.fit_model(est.model_, X, Y, sw, fit_args, shuffle_seed)
+        check_finite(est.model_, history)
     if not warm_start or initial_epoch == 0 or not hasattr(est, "history_"):
         est.history_ = defaultdict(list)
     for key, values in history.history.items():
         est.history_[comp.history_name(key)] += list(values)
     if report is not None:
         report.end()
+
+
+def check_finite(model, history):
+    """scikit-learn's rule for a fit whose weights became NaN or infinite: an
+    error, not a model that predicts garbage (Keras's ``Model.fit`` trains on
+    through a non-finite loss). Raised inside ``restore_on_failure``, so a
+    continued model gets its weights back and a refit keeps the old one."""
+    weights = model.get_weights()
+    if all(
+        np.isfinite(w).all() for w in weights if np.issubdtype(w.dtype, np.floating)
+    ):
+        return
+    epochs = max((len(v) for v in history.history.values()), default=0)
+    raise ValueError(
+        "Training diverged: the model's weights became NaN or infinite "
+        f"(after {epochs} epoch(s) of this fit). Lower the learning rate "
+        "(e.g. optimizer__learning_rate=1e-3) or scale X (e.g. with "
+        "StandardScaler); the estimator was left as it was before this fit."
+    )
