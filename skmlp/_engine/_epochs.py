@@ -55,8 +55,11 @@ def epoch_body(trainer, X, Y, W, batch_size, seed, variant):
 
 def one_epoch(trainer, X, Y, W, ints, variant):
     """One epoch; ``ints`` holds the batch size and the epoch's seed."""
+    # One op unpacks a vector (each slice is four ops, and slow to trace).
+    ints = tf.unstack(ints, num=4)
     batch_size = tf.cast(ints[0], tf.int32)
-    loss, stats = epoch_body(trainer, X, Y, W, batch_size, ints[1:3], variant)
+    seed = tf.stack(ints[1:3])
+    loss, stats = epoch_body(trainer, X, Y, W, batch_size, seed, variant)
     return loss, stats, trainer._finite()
 
 
@@ -76,9 +79,10 @@ def many_epochs(trainer, X, Y, W, ints, reals, variant):
     """
     config = trainer.config  # what is traced: the schedule (compiled_key)
     f64 = tf.float64
+    ints, reals = tf.unstack(ints, num=4), tf.unstack(reals, num=7)
     batch_size = tf.cast(ints[0], tf.int32)
     n_epochs = tf.cast(ints[3], tf.int32)
-    tol, patience, lr_init, power_t = (reals[i] for i in range(3, 7))
+    tol, patience, lr_init, power_t = reals[3:]
     n = tf.cast(tf.shape(X)[0], f64)
     lr = trainer.optimizer.learning_rate
 

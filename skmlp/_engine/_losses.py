@@ -122,22 +122,27 @@ def keras_metric(kind):
 
 def batch_metric_stats(kind, y, p, w):
     """The sums an epoch's training metric is computed from, for one batch:
-    weighted hits and weight (accuracy), or per-output sums (R²)."""
+    weighted hits and weight (accuracy), or per-output sums (R²).
+
+    Written in TensorFlow's ops, not Keras's: part of every traced step, and
+    Keras's ``argmax`` adds eight ops for a -0.0 that neither one-hot targets
+    nor probabilities hold."""
     if kind == "regression":
-        return ops.stack(
+        w = tf.expand_dims(w, 1)
+        return tf.stack(
             [
-                ops.sum(w[:, None] * y, axis=0),
-                ops.sum(w[:, None] * ops.square(y), axis=0),
-                ops.sum(w[:, None] * ops.square(y - p), axis=0),
-                ops.sum(w[:, None] * ops.ones_like(y), axis=0),
+                tf.reduce_sum(w * y, axis=0),
+                tf.reduce_sum(w * tf.square(y), axis=0),
+                tf.reduce_sum(w * tf.square(y - p), axis=0),
+                tf.reduce_sum(w * tf.ones_like(y), axis=0),
             ]
         )
     if kind == "multiclass":
-        hit = ops.equal(ops.argmax(y, -1), ops.argmax(p, -1))
+        hit = tf.equal(tf.argmax(y, -1), tf.argmax(p, -1))
     else:  # binary and multilabel: every label right (subset accuracy)
-        hit = ops.all(ops.equal(y > 0.5, p > 0.5), axis=-1)
-    hit = ops.cast(hit, w.dtype)
-    return ops.reshape(ops.stack([ops.sum(w * hit), ops.sum(w)]), (2, 1))
+        hit = tf.reduce_all(tf.equal(y > 0.5, p > 0.5), axis=-1)
+    hit = tf.cast(hit, w.dtype)
+    return tf.reshape(tf.stack([tf.reduce_sum(w * hit), tf.reduce_sum(w)]), (2, 1))
 
 
 def metrics_from_stats(kind, stats):

@@ -31,7 +31,7 @@ from .._tf import keras, tf
 from . import _epochs, _losses, _optimizers
 from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
-from ._optimizers import make_optimizer
+from ._optimizers import fused_update, make_optimizer
 
 
 class Trainer:
@@ -76,6 +76,13 @@ class Trainer:
         self._compiled = {}  # the training functions
         self.exposed = False  # handed to the user as model_: never reused
         self.backprop = self._backprop() if builtin else None
+        #: The built-in stack's optimizer step by TensorFlow's fused kernels
+        #: (None: Keras's ``apply_gradients``; see ``_optimizers``).
+        self.fused_update = (
+            fused_update(self.optimizer, model.trainable_variables)
+            if self.backprop is not None
+            else None
+        )
         self.multi_epoch = True
         #: Held by whoever uses the trainer of a fitted estimator outside a
         #: fit (predict, pickling, model_): the pool does not reclaim it then.
@@ -201,7 +208,10 @@ class Trainer:
             loss, p, grads = self.backprop.loss_and_grads(
                 self.config, values, x, y, w, self.alpha, blocks
             )
-            self.optimizer.apply_gradients(zip(grads, params))
+            if self.fused_update is not None:
+                self.fused_update(grads, params)
+            else:
+                self.optimizer.apply_gradients(zip(grads, params))
             return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
         with tf.GradientTape() as tape:
             p = model(x, training=True)
