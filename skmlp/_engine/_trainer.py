@@ -204,7 +204,7 @@ class Trainer:
             # it: a variable converted at each use was read at times the
             # graph did not order against the optimizer's updates (fits
             # differed from run to run).
-            values = [tf.identity(v.value) for v in params]
+            values = [_read(v) for v in params]
             loss, p, grads = self.backprop.loss_and_grads(
                 self.config, values, x, y, w, self.alpha, blocks
             )
@@ -285,12 +285,11 @@ class Trainer:
         return loss, p
 
     def _finite(self):
-        return tf.reduce_all(
-            [
-                tf.reduce_all(tf.math.is_finite(v))
-                for v in self.model.trainable_variables
-            ]
-        )
+        checks = [
+            tf.reduce_all(tf.math.is_finite(v.value))
+            for v in self.model.trainable_variables
+        ]
+        return tf.reduce_all(tf.stack(checks))
 
     def predict(self, X):
         """The network's output for the rows ``X`` (compiled calls on chunks
@@ -349,6 +348,14 @@ class Trainer:
         its products in ``blocks`` (as the compiled epochs take them: both
         paths train the same network, bit for bit)."""
         return self._function("step", n_outputs, blocks)
+
+
+def _read(variable):
+    """One read of a Keras variable: TensorFlow's own op (Keras's conversion
+    adds ops, and is slow to trace)."""
+    return tf.raw_ops.ReadVariableOp(
+        resource=variable.value.handle, dtype=variable.value.dtype
+    )
 
 
 def _has_outputs(model):
