@@ -66,7 +66,7 @@ class Trainer:
         # Built eagerly: slot variables created inside a traced function
         # leave tf.cond branch functions in the eager context for good.
         self.optimizer.build(model.trainable_variables)
-        self._fresh = [np.array(v.numpy(), copy=True) for v in self.optimizer.variables]
+        self._fresh = self._read("optimizer")
         self.n_outputs = (
             int(model.outputs[0].shape[-1]) if _has_outputs(model) else None
         )
