@@ -125,10 +125,9 @@ def batch_metric_stats(kind, y, p, w):
     weighted hits and weight (accuracy), or per-output sums (R²).
 
     Written in TensorFlow's ops, as the log-losses and :func:`batch_loss`
-    are, not Keras's (the same ops, traced in every step, where Keras's
-    dtype handling costs time); and
-    Keras's ``argmax`` adds eight ops for a -0.0 that neither one-hot targets
-    nor probabilities hold."""
+    are, not Keras's: the same ops without Keras's dtype handling, which
+    every traced step paid for, and Keras's ``argmax`` adds eight ops for a
+    -0.0 that neither one-hot targets nor probabilities hold."""
     if kind == "regression":
         w = tf.expand_dims(w, 1)
         return tf.stack(

@@ -71,13 +71,12 @@ def fused_update(optimizer, variables):
     index = {id(v): i for i, v in enumerate(variables)}
     handles = [[s.value.handle for s in slot] for slot in slots]
     apply = _adam if kind is keras.optimizers.Adam else _sgd
-
     step = optimizer.iterations
 
     def update(grads, params):
         dtype = params[0].dtype
-        lr = tf.cast(_read(optimizer.learning_rate), dtype)
-        ops = apply(optimizer, dtype, lr, _read(step))
+        lr = tf.cast(read_variable(optimizer.learning_rate), dtype)
+        ops = apply(optimizer, dtype, lr, read_variable(step))
         for grad, param in zip(grads, params, strict=True):
             i = index[id(param)]
             ops(param.value.handle, [h[i] for h in handles], grad)
@@ -89,9 +88,10 @@ def fused_update(optimizer, variables):
     return update
 
 
-def _read(variable):
-    """A Keras variable's value in one op (Keras's conversion adds more); a
-    tensor as it is (a learning-rate schedule's)."""
+def read_variable(variable):
+    """A Keras variable's value, read once by TensorFlow's own op (Keras's
+    conversion adds ops, and is slow to trace); a tensor as it is (a
+    learning-rate schedule's)."""
     if not isinstance(variable, keras.Variable):
         return variable
     return tf.raw_ops.ReadVariableOp(

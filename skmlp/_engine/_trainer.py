@@ -31,7 +31,7 @@ from .._tf import keras, tf
 from . import _epochs, _losses, _optimizers
 from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
-from ._optimizers import fused_update, make_optimizer
+from ._optimizers import fused_update, make_optimizer, read_variable
 
 
 class Trainer:
@@ -204,7 +204,7 @@ class Trainer:
             # it: a variable converted at each use was read at times the
             # graph did not order against the optimizer's updates (fits
             # differed from run to run).
-            values = [_read(v) for v in params]
+            values = [read_variable(v) for v in params]
             loss, p, grads = self.backprop.loss_and_grads(
                 self.config, values, x, y, w, self.alpha, blocks
             )
@@ -348,14 +348,6 @@ class Trainer:
         its products in ``blocks`` (as the compiled epochs take them: both
         paths train the same network, bit for bit)."""
         return self._function("step", n_outputs, blocks)
-
-
-def _read(variable):
-    """One read of a Keras variable: TensorFlow's own op (Keras's conversion
-    adds ops, and is slow to trace)."""
-    return tf.raw_ops.ReadVariableOp(
-        resource=variable.value.handle, dtype=variable.value.dtype
-    )
 
 
 def _has_outputs(model):
