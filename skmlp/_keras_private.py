@@ -16,6 +16,10 @@ fails silently (a seed that stops applying would be a silent wrong answer):
 - ``keras.src.saving.saving_lib`` (a ``.keras`` zip written to and read from
   memory, for pickles). Fallback: the public ``keras.saving.save_model`` /
   ``load_model`` through a temporary file (the same zip).
+- ``Adam._momentums`` / ``_velocities`` and ``SGD.momentums`` (the slot
+  variables of each trainable variable, which the built-in solvers' fused
+  update writes: ``_engine/_optimizers.py``). Fallback: Keras's
+  ``apply_gradients`` (the same update, traced from more ops).
 
 TensorFlow's ``ConcreteFunction._call_flat`` is guarded where it is used
 (``_engine/_compiled.py``), and callbacks are detached without private names
@@ -39,6 +43,10 @@ FLATTEN_LAYERS = "_flatten_layers"
 #: The module that saves a model to a file object.
 SAVING_LIB = "keras.src.saving.saving_lib"
 SERIALIZATION_LIB = "keras.src.saving.serialization_lib"
+
+#: The attributes listing a Keras optimizer's slot variables, one per
+#: variable it was built on, in that order, by the optimizer's class name.
+OPTIMIZER_SLOTS = {"Adam": ("_momentums", "_velocities"), "SGD": ("momentums",)}
 
 #: The seed swaps whose effect has been checked in this process.
 _CHECKED = {}
@@ -212,3 +220,29 @@ def in_safe_mode():
     serialization_lib = _private_module(SERIALIZATION_LIB)
     in_safe = getattr(serialization_lib, "in_safe_mode", None)
     return True if in_safe is None else in_safe() is not False
+
+
+# -- optimizer slots ------------------------------------------------------------
+
+
+def optimizer_slots(optimizer, variables):
+    """Lists of ``optimizer``'s slot variables (:data:`OPTIMIZER_SLOTS`), each
+    aligned with ``variables`` (those it was built on), or None where Keras
+    does not hold them under those names, or not as expected (the caller then
+    keeps ``apply_gradients``)."""
+    names = OPTIMIZER_SLOTS.get(type(optimizer).__name__, ())
+    own = {id(v) for v in optimizer.variables}
+    slots = []
+    for name in names:
+        found = getattr(optimizer, name, None)
+        if not isinstance(found, (list, tuple)) or len(found) != len(variables):
+            return None
+        for slot, variable in zip(found, variables, strict=True):
+            if (
+                id(slot) not in own
+                or tuple(slot.shape) != tuple(variable.shape)
+                or slot.dtype != variable.dtype
+            ):
+                return None
+        slots.append(list(found))
+    return slots

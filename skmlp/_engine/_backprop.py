@@ -128,7 +128,7 @@ class Backprop:
         p = outputs[-1]
         total = tf.reduce_sum(w)
         loss = _losses.batch_loss(config, kernels, alpha, y, p, w, total=total)
-        delta = (p - y) * (w / total)[:, None]
+        delta = (p - y) * tf.expand_dims(w / total, 1)
         decay = alpha / total
         grads = [None] * len(values)
         for i in range(len(kernels) - 1, -1, -1):

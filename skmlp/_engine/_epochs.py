@@ -55,8 +55,11 @@ def epoch_body(trainer, X, Y, W, batch_size, seed, variant):
 
 def one_epoch(trainer, X, Y, W, ints, variant):
     """One epoch; ``ints`` holds the batch size and the epoch's seed."""
+    # One op unpacks a vector (each slice is four ops, and slow to trace).
+    ints = tf.unstack(ints, num=4)
     batch_size = tf.cast(ints[0], tf.int32)
-    loss, stats = epoch_body(trainer, X, Y, W, batch_size, ints[1:3], variant)
+    seed = tf.stack(ints[1:3])
+    loss, stats = epoch_body(trainer, X, Y, W, batch_size, seed, variant)
     return loss, stats, trainer._finite()
 
 
@@ -76,49 +79,40 @@ def many_epochs(trainer, X, Y, W, ints, reals, variant):
     """
     config = trainer.config  # what is traced: the schedule (compiled_key)
     f64 = tf.float64
+    ints, reals = tf.unstack(ints, num=4), tf.unstack(reals, num=7)
     batch_size = tf.cast(ints[0], tf.int32)
     n_epochs = tf.cast(ints[3], tf.int32)
-    tol, patience, lr_init, power_t = (reals[i] for i in range(3, 7))
+    tol, patience, lr_init, power_t = reals[3:]
     n = tf.cast(tf.shape(X)[0], f64)
     lr = trainer.optimizer.learning_rate
+    scheduled = config.adaptive or config.invscaling  # else no rates returned
 
-    def rule(loss, best, count, seen):
-        return graph_rule(
-            config, lr, loss, best, count, seen + n, tol, patience, lr_init, power_t
-        )
-
-    def body(e, go, best, count, seen, losses, rates, metrics):
-        if config.adaptive or config.invscaling:
-            rates = rates.write(e, tf.cast(lr, f64))
+    def body(e, go, best, count, seen, losses, metrics, *rates):
+        if scheduled:
+            rates = (rates[0].write(e, tf.cast(lr, f64)),)
         epoch_seed = tf.stack([ints[1], ints[2] + tf.cast(e, tf.int64)])
         loss, stats = epoch_body(trainer, X, Y, W, batch_size, epoch_seed, variant)
         loss = tf.cast(loss, f64)
         losses, metrics = losses.write(e, loss), metrics.write(e, stats)
-        go, best, count, seen = tf.cond(
-            tf.math.is_finite(loss),
-            lambda: rule(loss, best, count, seen),
-            lambda: (tf.constant(False), best, count, seen),
+        seen = seen + n
+        go, best, count = graph_rule(
+            config, lr, loss, best, count, seen, tol, patience, lr_init, power_t
         )
-        return e + 1, go, best, count, seen, losses, rates, metrics
+        return e + 1, go, best, count, seen, losses, metrics, *rates
 
-    start = (
-        tf.constant(0),
-        tf.constant(True),
-        reals[0],
-        reals[1],
-        reals[2],
-        tf.TensorArray(f64, size=n_epochs, element_shape=[]),
-        tf.TensorArray(f64, size=n_epochs, element_shape=[]),
-        tf.TensorArray(trainer.dtype, size=n_epochs),
-    )
-    e, _, _, _, _, losses, rates, metrics = tf.while_loop(
+    arrays = [tf.TensorArray(f64, size=n_epochs, element_shape=[])]
+    arrays.append(tf.TensorArray(trainer.dtype, size=n_epochs))
+    if scheduled:
+        arrays.append(tf.TensorArray(f64, size=n_epochs, element_shape=[]))
+    start = (tf.constant(0), tf.constant(True), *reals[:3], *arrays)
+    e, _, _, _, _, losses, metrics, *rates = tf.while_loop(
         lambda e, go, *_: tf.logical_and(go, e < n_epochs), body, start
     )
     # Unwritten entries of the arrays (after a stop) read as zeros.
     return (
         losses.stack()[:e],
         metrics.stack()[:e],
-        rates.stack()[:e],
+        rates[0].stack()[:e] if scheduled else tf.zeros([0], f64),
         trainer._finite(),
     )
 

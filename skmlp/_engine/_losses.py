@@ -19,7 +19,7 @@ from .._tf import keras, ops, tf
 
 def _clip(p):
     eps = float(np.finfo(p.dtype.as_numpy_dtype).eps)
-    return ops.clip(p, eps, 1.0 - eps)
+    return tf.clip_by_value(p, eps, 1.0 - eps)
 
 
 def _half_squared(y, p, delta):
@@ -41,11 +41,11 @@ def _poisson(y, p, delta):
 
 def _binary_log_loss(y, p, delta):
     p = _clip(p)
-    return -ops.sum(y * ops.log(p) + (1.0 - y) * ops.log(1.0 - p), axis=-1)
+    return -tf.reduce_sum(y * tf.math.log(p) + (1.0 - y) * tf.math.log(1.0 - p), -1)
 
 
 def _multiclass_log_loss(y, p, delta):
-    return -ops.sum(y * ops.log(_clip(p)), axis=-1)
+    return -tf.reduce_sum(y * tf.math.log(_clip(p)), axis=-1)
 
 
 #: Loss name -> per-sample loss ``f(y, p, huber_delta)`` of (n, k) arrays.
@@ -77,8 +77,8 @@ def batch_loss(config, kernels, alpha, y, p, w, total=None, replicas=1):
     the replicas' gradients, summed, are the whole batch's."""
     per_sample = PER_SAMPLE[config.loss](y, p, config.huber_delta)
     if total is None:
-        total = ops.sum(w)
-    loss = ops.sum(w * per_sample) / total
+        total = tf.reduce_sum(w)
+    loss = tf.reduce_sum(w * per_sample) / total
     if kernels and config.alpha:
         # tf.nn.l2_loss (sum(k**2) / 2) is one fused reduction whose gradient
         # is the kernel itself.
@@ -122,22 +122,28 @@ def keras_metric(kind):
 
 def batch_metric_stats(kind, y, p, w):
     """The sums an epoch's training metric is computed from, for one batch:
-    weighted hits and weight (accuracy), or per-output sums (R²)."""
+    weighted hits and weight (accuracy), or per-output sums (R²).
+
+    Written in TensorFlow's ops, as the log-losses and :func:`batch_loss`
+    are, not Keras's: the same ops without Keras's dtype handling, which
+    every traced step paid for, and Keras's ``argmax`` adds eight ops for a
+    -0.0 that neither one-hot targets nor probabilities hold."""
     if kind == "regression":
-        return ops.stack(
+        w = tf.expand_dims(w, 1)
+        return tf.stack(
             [
-                ops.sum(w[:, None] * y, axis=0),
-                ops.sum(w[:, None] * ops.square(y), axis=0),
-                ops.sum(w[:, None] * ops.square(y - p), axis=0),
-                ops.sum(w[:, None] * ops.ones_like(y), axis=0),
+                tf.reduce_sum(w * y, axis=0),
+                tf.reduce_sum(w * tf.square(y), axis=0),
+                tf.reduce_sum(w * tf.square(y - p), axis=0),
+                tf.reduce_sum(w * tf.ones_like(y), axis=0),
             ]
         )
     if kind == "multiclass":
-        hit = ops.equal(ops.argmax(y, -1), ops.argmax(p, -1))
+        hit = tf.equal(tf.argmax(y, -1), tf.argmax(p, -1))
     else:  # binary and multilabel: every label right (subset accuracy)
-        hit = ops.all(ops.equal(y > 0.5, p > 0.5), axis=-1)
-    hit = ops.cast(hit, w.dtype)
-    return ops.reshape(ops.stack([ops.sum(w * hit), ops.sum(w)]), (2, 1))
+        hit = tf.reduce_all(tf.equal(y > 0.5, p > 0.5), axis=-1)
+    hit = tf.cast(hit, w.dtype)
+    return tf.reshape(tf.stack([tf.reduce_sum(w * hit), tf.reduce_sum(w)]), (2, 1))
 
 
 def metrics_from_stats(kind, stats):

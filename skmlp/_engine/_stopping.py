@@ -84,16 +84,22 @@ def graph_rule(config, lr, loss, best, count, seen, tol, patience, lr_init, powe
     """:meth:`StoppingRule.update` without early stopping, after an epoch's
     ``loss`` (float64 tensors: the best loss, the epochs without improvement,
     the samples seen so far), and the schedules applied to the optimizer's
-    learning-rate variable ``lr``; returns ``(go, best, count, seen)``."""
+    learning-rate variable ``lr``; returns ``(go, best, count)``. A
+    non-finite ``loss`` stops, and leaves the learning rate as it was (the
+    rule's state is then not used). Written without ``tf.cond``: each branch
+    would be a function of its own to trace and optimise."""
     f64 = tf.float64
+    finite = tf.math.is_finite(loss)
     count = tf.where(loss > best - tol, count + 1.0, tf.zeros([], f64))
     best = tf.minimum(best, loss)
     if config.invscaling:
-        lr.assign(tf.cast(lr_init / tf.pow(seen + 1.0, power_t), lr.dtype))
+        rate = tf.cast(lr_init / tf.pow(seen + 1.0, power_t), lr.dtype)
+        lr.assign(tf.where(finite, rate, lr))
     exceeded = count > patience
     if config.adaptive:
         lower = tf.logical_and(exceeded, tf.cast(lr, f64) > 1e-6)
+        lower = tf.logical_and(lower, finite)
         lr.assign(tf.where(lower, lr / 5.0, lr))
         count = tf.where(lower, tf.zeros([], f64), count)
         exceeded = tf.logical_and(exceeded, tf.logical_not(lower))
-    return tf.logical_not(exceeded), best, count, seen
+    return tf.logical_and(finite, tf.logical_not(exceeded)), best, count

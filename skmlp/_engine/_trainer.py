@@ -31,7 +31,7 @@ from .._tf import keras, tf
 from . import _epochs, _losses, _optimizers
 from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
-from ._optimizers import make_optimizer
+from ._optimizers import fused_update, make_optimizer, read_variable
 
 
 class Trainer:
@@ -66,7 +66,7 @@ class Trainer:
         # Built eagerly: slot variables created inside a traced function
         # leave tf.cond branch functions in the eager context for good.
         self.optimizer.build(model.trainable_variables)
-        self._fresh = [np.array(v.numpy(), copy=True) for v in self.optimizer.variables]
+        self._fresh = self._read("optimizer")
         self.n_outputs = (
             int(model.outputs[0].shape[-1]) if _has_outputs(model) else None
         )
@@ -76,6 +76,13 @@ class Trainer:
         self._compiled = {}  # the training functions
         self.exposed = False  # handed to the user as model_: never reused
         self.backprop = self._backprop() if builtin else None
+        #: The built-in stack's optimizer step by TensorFlow's fused kernels
+        #: (None: Keras's ``apply_gradients``; see ``_optimizers``).
+        self.fused_update = (
+            fused_update(self.optimizer, model.trainable_variables)
+            if self.backprop is not None
+            else None
+        )
         self.multi_epoch = True
         #: Held by whoever uses the trainer of a fitted estimator outside a
         #: fit (predict, pickling, model_): the pool does not reclaim it then.
@@ -197,11 +204,14 @@ class Trainer:
             # it: a variable converted at each use was read at times the
             # graph did not order against the optimizer's updates (fits
             # differed from run to run).
-            values = [tf.identity(v.value) for v in params]
+            values = [read_variable(v) for v in params]
             loss, p, grads = self.backprop.loss_and_grads(
                 self.config, values, x, y, w, self.alpha, blocks
             )
-            self.optimizer.apply_gradients(zip(grads, params))
+            if self.fused_update is not None:
+                self.fused_update(grads, params)
+            else:
+                self.optimizer.apply_gradients(zip(grads, params))
             return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
         with tf.GradientTape() as tape:
             p = model(x, training=True)
@@ -275,12 +285,11 @@ class Trainer:
         return loss, p
 
     def _finite(self):
-        return tf.reduce_all(
-            [
-                tf.reduce_all(tf.math.is_finite(v))
-                for v in self.model.trainable_variables
-            ]
-        )
+        checks = [
+            tf.reduce_all(tf.math.is_finite(v.value))
+            for v in self.model.trainable_variables
+        ]
+        return tf.reduce_all(tf.stack(checks))
 
     def predict(self, X):
         """The network's output for the rows ``X`` (compiled calls on chunks
