@@ -12,18 +12,65 @@ the mixin is empty and every report is a no-op: skmlp works as without.
 The root context must be opened before a fit's ``fit_transaction``: a failed
 fit restores ``__dict__``, and scikit-learn's ``_fit_context`` tears the
 callbacks down from the context it finds there afterwards.
+
+``sklearn.callback`` is imported on first use, not by ``import skmlp``: it
+imports ``rich`` where that is installed (30-50 ms, more than all of skmlp's
+modules). scikit-learn imports it lazily too (``_fit_context``, at a fit),
+and finds callback support by its methods (``set_callbacks``), which the
+mixin here takes from scikit-learn's.
 """
 
-try:
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # scikit-learn < 1.9: no callback API
+import importlib.util
+
+
+def _detect():
+    """Whether this scikit-learn has ``sklearn.callback`` (found, not
+    imported)."""
+    try:
+        return importlib.util.find_spec("sklearn.callback") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+AVAILABLE = _detect()
+
+
+def _sklearn_mixin():
+    from sklearn.callback import CallbackSupportMixin as mixin
+
+    return mixin
+
+
+if AVAILABLE:
+
+    class CallbackSupportMixin:
+        """scikit-learn's callback support (``set_callbacks``), its
+        ``sklearn.callback.CallbackSupportMixin`` imported on first use."""
+
+        def set_callbacks(self, *callbacks):
+            """Set callbacks for the estimator.
+
+            Parameters
+            ----------
+            *callbacks : callback instances
+                The callbacks to set (``sklearn.callback`` callbacks such as
+                ``ProgressBar`` and ``ScoringMonitor``).
+
+            Returns
+            -------
+            self : estimator instance
+                The estimator instance itself.
+            """
+            return _sklearn_mixin().set_callbacks(self, *callbacks)
+
+        def _init_callback_context(self, *args, **kwargs):
+            return _sklearn_mixin()._init_callback_context(self, *args, **kwargs)
+
+else:  # scikit-learn < 1.9: no callback API
 
     class CallbackSupportMixin:
         """Empty: this scikit-learn has no ``sklearn.callback``."""
 
-    AVAILABLE = False
-else:
-    AVAILABLE = True
 
 __all__ = [
     "AVAILABLE",

@@ -304,3 +304,36 @@ def test_without_sklearn_callback_skmlp_works_as_before():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("ok")
+
+
+def test_import_skmlp_leaves_sklearn_callback_to_first_use():
+    """``import skmlp`` does not import ``sklearn.callback`` (which imports
+    ``rich``, more import time than all of skmlp's modules); the estimators
+    still have scikit-learn's ``set_callbacks``, and it imports it."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import skmlp
+
+        assert "sklearn.callback" not in sys.modules, "imported by import skmlp"
+        from sklearn.callback import ScoringMonitor
+
+        est = skmlp.StepPerceptron().set_callbacks(ScoringMonitor(scoring="accuracy"))
+        assert len(est._skl_callbacks) == 1
+        try:
+            skmlp.StepPerceptron().set_callbacks(object())
+        except TypeError as exc:
+            assert "FitCallback" in str(exc)
+        else:
+            raise AssertionError("no TypeError")
+        print("ok")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("ok")
