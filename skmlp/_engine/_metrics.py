@@ -101,7 +101,7 @@ class EpochMetrics:
         self.builtin = _losses.keras_metric(trainer.config.kind).name
 
     def logs(self, data, validation, val_predictions):
-        """The metrics on the training rows of ``data`` (a ``_feed.Batches``)
+        """The metrics on the training rows of ``data`` (a ``_train.Batches``)
         and, with a ``validation`` set, on its predictions (``val_`` names)."""
         logs = self._compute(data.Y.numpy(), self._predict(data), data.W.numpy())
         if validation is not None:
