@@ -85,27 +85,24 @@ def hold_out(X, Y, sw, spec, validation_fraction, rng):
     return X_tr, Y_tr, sw_tr, (np.asarray(X_val, dtype=spec.dtype), Y_val, sw_val)
 
 
-def plain_rows(est, X):
-    """``X`` in the fitted dtype if it is what validate_data would pass
-    unchanged but for the dtype (a finite 2-D float ndarray of the fitted
-    width, the estimator fitted without feature names), else None.
+def plain_rows(X, n_features, dtype):
+    """``X`` in ``dtype`` if it is what validate_data would pass unchanged
+    but for the dtype (a finite 2-D float ndarray of ``n_features`` columns),
+    else None.
 
     validate_data's generic checks cost about as much as the forward pass of
     a small network on a few rows; anything else, and every error, takes
     validate_data's path.
     """
-    d = est.__dict__
     if (
         type(X) is np.ndarray
         and X.ndim == 2
         and X.dtype in _FLOAT_DTYPES
-        and "_weights" in d
-        and "feature_names_in_" not in d
         and X.shape[0] > 0
-        and X.shape[1] == d["n_features_in_"]
+        and X.shape[1] == n_features
     ):
         with np.errstate(over="ignore"):  # too large: validate_data says so
-            X = X.astype(d["_dtype"], copy=False)
+            X = X.astype(dtype, copy=False)
         if np.isfinite(X).all():
             return X
     return None

@@ -299,7 +299,9 @@ class LiveNetwork:
     def _forward(self, X):
         """The network's output for ``X``: (n_samples, n_outputs), in the
         network's dtype."""
-        rows = plain_rows(self, X)
+        d, rows = self.__dict__, None
+        if "_weights" in d and "feature_names_in_" not in d:  # fitted on arrays
+            rows = plain_rows(X, d["n_features_in_"], d["_dtype"])
         if rows is None:
             check_is_fitted(self)
             memmap = _source.FileRows.from_memmap(X)

@@ -114,6 +114,20 @@ class Trainer:
             if isinstance(layer, keras.layers.Dense) and layer.bias is not None
         ]
 
+    #: The ``metrics`` the model is compiled with (see :meth:`compile_metrics`).
+    user_metrics = None
+
+    def compile_metrics(self, metrics):
+        """Compile the model with the built-in metric and ``metrics`` (the
+        resolved ``metrics`` parameter; None for none) for ``model_`` and the
+        epochs' logs, unless it already is (the pool hands trainers on)."""
+        if self.user_metrics is metrics:
+            return
+        from ._metrics import compile_model
+
+        compile_model(self, metrics)
+        self.user_metrics = metrics
+
     @functools.cached_property
     def numpy_activations(self):
         """The activation names of the built-in Dense stack when NumPy can run
