@@ -232,12 +232,20 @@ class BaseWrapper(
         return self
 
     def _fit(self, X, y, sample_weight, *, warm_start, **train_args):
-        if warm_start and self.initialized_:
+        continued = warm_start and self.initialized_
+        if continued:
             X, y = self._validate(X, y, reset=False)
         else:
             X, y = self._initialize(X, y)
         _wrapper_fit.train(
-            self, X, y, sample_weight, warm_start=warm_start, **train_args
+            self,
+            X,
+            y,
+            sample_weight,
+            warm_start=warm_start,
+            # A model that existed before this fit is put back if it fails.
+            restore=continued or self.model_ is self.model,
+            **train_args,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -6,6 +6,7 @@ scikeras's names. Keras is imported on first use.
 """
 
 from collections import defaultdict
+from contextlib import nullcontext
 
 import numpy as np
 from sklearn.utils.validation import check_random_state
@@ -50,9 +51,14 @@ def train(
     kwargs,
     validation=None,
     report=None,
+    restore=True,
 ):
     """Train ``est.model_`` on the validated ``X``, ``y`` for ``epochs`` from
-    ``initial_epoch``; ``warm_start`` extends ``history_`` (after epoch 0)."""
+    ``initial_epoch``; ``warm_start`` extends ``history_`` (after epoch 0).
+    ``restore``: whether a failed fit puts the model's weights and optimizer
+    state back (a model that existed before the fit: continued, or passed
+    as ``model``); a model built for this fit is dropped with it instead,
+    and copying its weights first would be wasted."""
     kw, comp, params = _keras(), _compile(), est.get_params()
     comp.ensure_compiled(est.model_, lambda: comp.compile_kwargs(params))
     comp.check_loss(est.model_, est.loss, _wrapper_checks.default_loss(est))
@@ -87,7 +93,8 @@ def train(
     _, shuffle_seed = seeds(est)
     if shuffle_seed is not None:
         shuffle_seed = (shuffle_seed + initial_epoch) % SEED_MAX
-    with kw.restore_on_failure(est.model_):  # model_ is trained in place
+    guard = kw.restore_on_failure(est.model_) if restore else nullcontext()
+    with guard:  # model_ is trained in place
         history = kw.fit_model(est.model_, X, Y, sw, fit_args, shuffle_seed)
         check_finite(est.model_, history)
     if not warm_start or initial_epoch == 0 or not hasattr(est, "history_"):

@@ -173,6 +173,28 @@ def test_interrupted_fit_leaves_fitted_estimator_as_before(fitted, name, how):
     assert_unchanged(est, snap)
 
 
+def test_interrupted_fit_of_a_passed_model_puts_its_weights_back():
+    """A ``keras.Model`` passed as ``model`` is trained in place, from its
+    first fit on: an interrupted fit leaves its weights and optimizer as
+    they were."""
+    from skmlp import KerasRegressor
+
+    model = keras.Sequential([keras.Input((X.shape[1],)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="adam")
+    model.optimizer.build(model.trainable_variables)
+    weights = [w.copy() for w in model.get_weights()]
+    slots = [v.numpy().copy() for v in model.optimizer.variables]
+    recorder = LossRecorder(interrupt_at_epoch=2)
+    est = KerasRegressor(model=model, callbacks=[recorder], epochs=5, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, target("kreg"))
+    assert len(recorder.losses) == 2  # it did train the model, then stopped
+    for after, before in zip(model.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(after, before)
+    for variable, before in zip(model.optimizer.variables, slots, strict=True):
+        np.testing.assert_array_equal(variable.numpy(), before)
+
+
 def test_interrupted_perceptron_leaves_estimator_as_before(fitted, monkeypatch):
     """The perceptron has no callbacks: interrupt its epoch loop instead."""
     from skmlp import _rule
