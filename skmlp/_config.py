@@ -7,6 +7,7 @@ from a ``get_params()`` dict by string. Pure Python: no TensorFlow here.
 """
 
 import math
+import warnings
 from dataclasses import dataclass, fields
 
 #: The solvers scikit-learn's MLPs have.
@@ -44,14 +45,27 @@ class TrainConfig:
     dtype: str  # "float32" or "float64": the network's and the data's
 
     @classmethod
-    def from_estimator(cls, est, *, loss, kind, batch_size, dtype, early_stopping):
+    def from_estimator(cls, est, *, loss, kind, n_train, dtype, early_stopping):
+        """The configuration of ``est``'s fit on ``n_train`` training rows."""
+        # scikit-learn's batch size: "auto" is min(200, n); larger than n
+        # warns and is clipped.
+        batch_size, n = est.batch_size, max(n_train, 1)
+        if batch_size == "auto":
+            batch_size = min(200, n)
+        elif batch_size > n:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is "
+                f"going to be clipped (batch_size={batch_size}, {n} samples).",
+                UserWarning,
+                stacklevel=6,
+            )
         names = {f.name for f in fields(cls)}
         params = {k: v for k, v in est.get_params(deep=False).items() if k in names}
         params.setdefault("huber_delta", 1.0)
         params.update(
             loss=loss,
             kind=kind,
-            batch_size=int(batch_size),
+            batch_size=int(min(max(batch_size, 1), n)),
             dtype=dtype,
             early_stopping=bool(early_stopping),
             # True stays True: scikit-learn's lines, not Keras's progress bar.
@@ -67,32 +81,30 @@ class TrainConfig:
         params["n_iter_no_change"] = math.inf if n == math.inf else int(n)
         return cls(**params)
 
-    @property
-    def stochastic(self):
-        return self.solver != "lbfgs"
-
-    @property
-    def adaptive(self):
-        return self.solver == "sgd" and self.learning_rate == "adaptive"
-
-    @property
-    def invscaling(self):
-        return self.solver == "sgd" and self.learning_rate == "invscaling"
-
-    def compiled_key(self):
-        """What a compiled training function depends on. alpha, the learning
-        rate and the stopping rule's numbers are variables or arguments the
-        function reads, so they are not part of it."""
-        return (
-            self.solver,
-            self.learning_rate,
-            self.momentum,
-            self.nesterovs_momentum,
-            self.beta_1,
-            self.beta_2,
-            self.epsilon,
-            self.loss,
-            self.huber_delta,
-            self.kind,
-            self.dtype,
-        )
+    def __post_init__(self):
+        # Read on every path of a fit: plain attributes, derived once (not
+        # fields: neither pickled nor passed to the constructor).
+        sgd = self.solver == "sgd"
+        derived = {
+            "stochastic": self.solver != "lbfgs",
+            "adaptive": sgd and self.learning_rate == "adaptive",
+            "invscaling": sgd and self.learning_rate == "invscaling",
+            # What a compiled training function depends on. alpha, the
+            # learning rate and the stopping rule's numbers are variables or
+            # arguments the function reads, so they are not part of it.
+            "compiled_key": (
+                self.solver,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.beta_1,
+                self.beta_2,
+                self.epsilon,
+                self.loss,
+                self.huber_delta,
+                self.kind,
+                self.dtype,
+            ),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)

@@ -14,23 +14,16 @@ import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_random_state
+from sklearn.utils.validation import check_random_state, column_or_1d, validate_data
 
-from . import _forward
+from . import _forward, _source
 from ._config import TrainConfig
-from ._estimator_state import (
-    fit_transaction,
-)
-from ._mlp_data import (
-    NUMPY_PREDICT_MAX_ROWS,
-    batch_size_for,
-    hold_out,
-    validate_X,
-    validation_arrays,
-)
-from ._mlp_network import LiveNetwork, read_only
+from ._estimator_state import fit_transaction
+from ._mlp_data import NUMPY_PREDICT_MAX_ROWS, hold_out, validation_arrays
+from ._mlp_network import TRAINING_ONLY, LiveNetwork, read_only
 from ._mlp_params import MLPParams
 from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
 from ._targets import check_same_targets
@@ -118,6 +111,43 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
 
     # -- fit -------------------------------------------------------------------
 
+    def _validate_X(self, X, y="no_validation", reset=True, stream=False, dtype=None):
+        """Validate X alone, or X and y (``y=None`` raises "requires y").
+
+        float32 X stays float32 and anything else becomes float64, as in
+        scikit-learn (``dtype`` forces the fitted network's dtype instead). With
+        ``stream=True`` (fit) and y, a memmap X is checked chunk by chunk and
+        returned as ``_source.FileRows``: training reads it from its file.
+        """
+        dtypes = [np.float64, np.float32] if dtype is None else np.dtype(dtype)
+        kw = dict(accept_sparse=["csr", "csc"], dtype=dtypes, reset=reset)
+        if (getattr(X, "ndim", None) or 0) >= 3:
+            raise ValueError(
+                f"X has shape {np.shape(X)}, but MLPs take 2-D input; reshape "
+                "images to (n_samples, n_features), e.g. X.reshape(len(X), -1)."
+            )
+        no_y = isinstance(y, str) and y == "no_validation"
+        # A float64 too large for float32 overflows to inf in the cast, and
+        # validate_data then raises its own error: no RuntimeWarning before it.
+        with np.errstate(over="ignore"):
+            if no_y:
+                X = validate_data(self, X, **kw)
+            else:
+                rows = None
+                if stream and isinstance(X, np.memmap):
+                    rows = _source.FileRows.from_memmap(X)
+                if rows is None:
+                    X, y = validate_data(self, X, y, multi_output=True, **kw)
+                else:
+                    rows_dtype = dtype or (
+                        np.float32 if rows.dtype == np.float32 else np.float64
+                    )
+                    X, y = rows, _source.validate(self, rows, y, reset, rows_dtype)
+        if not no_y and self._ravel_column_y and y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        X = X.toarray() if sp.issparse(X) else X
+        return X if no_y else (X, y)
+
     def _fit(
         self,
         X,
@@ -133,8 +163,13 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         reuse = fitted and (incremental or self.warm_start) and not initialize
         if incremental and self.early_stopping and self.solver != "lbfgs":
             raise ValueError("partial_fit does not support early_stopping=True")
-        # Opened before the transaction (see _sk_callbacks): epochs are tasks.
-        report = FitReport(self, None, "partial_fit" if incremental else "fit")
+        # scikit-learn's callbacks, set on the estimator or by a meta-estimator
+        # around it; opened before the transaction (see _sk_callbacks).
+        report = None
+        if getattr(self, "_skl_callbacks", None) or hasattr(
+            self, "_parent_callback_ctx"
+        ):
+            report = FitReport(self, None, "partial_fit" if incremental else "fit")
         with fit_transaction(self):
             messages = self._fit_checked(
                 X,
@@ -172,8 +207,8 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
             self._check_same_network()
         raw = (X, y)  # what scikit-learn's callbacks score each epoch on
         dtype = self._dtype if reuse else None
-        X, y = validate_X(self, X, y, reset=not reuse, stream=True, dtype=dtype)
-        dtype = _dtype_name(X.dtype)
+        X, y = self._validate_X(X, y, reset=not reuse, stream=True, dtype=dtype)
+        dtype = "float32" if X.dtype == np.float32 else "float64"
         Y, sw, spec, attrs = self._encode_targets(
             y, sample_weight, X, classes, reuse, dtype
         )
@@ -186,29 +221,34 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         n_train = X.shape[0]
         if early_stopping and validation_data is None:  # train_test_split's count
             n_train -= math.ceil(self.validation_fraction * n_train)
-        batch_size = batch_size_for(self.batch_size, max(n_train, 1))
-
-        from . import _engine
-        from ._engine import _metrics
-
-        self._metric_specs = _metrics.resolve(self.metrics)
         config = TrainConfig.from_estimator(
             self,
             loss=spec.loss,
             kind=spec.kind,
-            batch_size=batch_size,
+            n_train=n_train,
             dtype=dtype,
             early_stopping=early_stopping,
         )
+
+        from . import _engine
+
+        self._metric_specs = None
+        if self.metrics:
+            from ._engine import _metrics
+
+            self._metric_specs = _metrics.resolve(self.metrics)
         epochs = 0 if initialize else 1 if incremental else self.max_iter
         training = self._training(config, X.shape[1], spec, rng, reuse, incremental)
         try:
             with training as trainer:
                 config = trainer.config  # in the network's dtype
-                report.begin(
-                    *raw, sample_weight, 0 if config.solver == "lbfgs" else epochs
-                )
-                report.attributes = lambda: mlp_epoch_attributes(trainer, spec, attrs)
+                if report is not None:
+                    report.begin(
+                        *raw, sample_weight, 0 if config.solver == "lbfgs" else epochs
+                    )
+                    report.attributes = lambda: mlp_epoch_attributes(
+                        trainer, spec, attrs
+                    )
                 validation = None
                 if validation_data is not None:
                     validation = validation_arrays(self, validation_data, spec, attrs)
@@ -224,7 +264,9 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
                         Wv,
                         lambda P: self._validation_score(Yv, P, Wv, spec.kind),
                     )
-                state = _engine.fresh(self.__dict__.get("_stopping") if reuse else None)
+                state = _engine.StoppingState()
+                if reuse and "_stopping" in self.__dict__:  # continued
+                    state = _engine.continued(self._stopping)
                 seed = int(rng.randint(np.iinfo(np.int32).max))
                 if initialize:  # built, not trained (see _mlp_init)
                     outcome = _engine.Outcome()
@@ -257,10 +299,16 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
                     )
                 self._commit(trainer, spec, attrs, state, outcome, reuse)
                 if not (reuse and incremental):  # what a copy rebuilds it from
-                    self._fitted_params = self._network_params()
-                report.end()
+                    self._fitted_params = {
+                        k: v
+                        for k, v in self.get_params(deep=False).items()
+                        if k not in TRAINING_ONLY
+                    }
+                if report is not None:
+                    report.end()
         finally:
-            _engine.detach_callbacks(self.callbacks or [])
+            if self.callbacks:
+                _engine.detach_callbacks(self.callbacks)
         if outcome.convergence_warning:  # lbfgs stopped by max_iter or max_fun
             return [outcome.convergence_warning]
         exhausted = (
@@ -280,21 +328,23 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
     def _commit(self, trainer, spec, attrs, state, outcome, reuse):
         """Set every fitted attribute, in one place, after training succeeded
         (``trainer.config``: the fit's configuration, in the network's dtype)."""
-        from . import _engine
-
         prev = self.__dict__ if reuse else {}
         self.__dict__.pop("_optimizer_state", None)  # a rebuilt one's: spent
         config = trainer.config
         self._trainer, self._config, self._spec = trainer, config, spec
         self._dtype = config.dtype
-        self._activations = _engine.numpy_activations(trainer)
+        self._activations = trainer.numpy_activations
         for name, value in attrs.items():
             setattr(self, name, value)
         self._weights = read_only(trainer.get_weights())
         self.n_iter_ = outcome.epochs
         self.t_ = outcome.samples_seen if config.stochastic else 0
         self.n_outputs_ = spec.n_outputs
-        self.n_layers_ = self._count_layers(trainer)
+        self.n_layers_ = (
+            len(self._hidden_sizes()) + 2
+            if trainer.builtin
+            else len(trainer.dense_layers()) + 1
+        )
         self.out_activation_ = _forward.SKLEARN_OUT_NAMES.get(
             spec.out_activation, spec.out_activation
         )
@@ -327,17 +377,8 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
             self.validation_scores_ = self.best_validation_score_ = None
             self.best_loss_ = state.best_loss
 
-    def _count_layers(self, trainer):
-        if trainer.builtin:
-            return len(self._hidden_sizes()) + 2
-        return len(trainer.dense_layers()) + 1
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.non_deterministic = False
         return tags
-
-
-def _dtype_name(dtype):
-    return "float32" if np.dtype(dtype) == np.float32 else "float64"

@@ -163,7 +163,10 @@ class MLPKerasClassifier(ClassifierMixin, InitializeMixin, _BaseMLPKeras):
         classes_, T, kind = encode_classification_targets(
             y, classes=classes, allow_one_class=True
         )
-        sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
+        if sample_weight is None and self.class_weight is None:
+            sw = np.ones(T.shape[0])  # every sample counts once
+        else:
+            sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
         if kind == "multiclass":
             loss, out = "multiclass_log_loss", "softmax"
         else:
@@ -226,7 +229,10 @@ default=None
         self : MLPKerasClassifier
             The fitted estimator.
         """
-        validation = resolve(validation_data, X_val, y_val, sample_weight_val)
+        validation = None
+        given = (validation_data, X_val, y_val, sample_weight_val)
+        if any(value is not None for value in given):
+            validation = resolve(*given)
         return self._fit(X, y, sample_weight, validation_data=validation)
 
     @available_if(stochastic_only)

@@ -1,12 +1,8 @@
-"""The MLPs' data handling: validating X, the batch size, the validation set
-(``validation_data`` or scikit-learn's early-stopping hold-out), and the
-fast check of plain prediction inputs."""
-
-import warnings
+"""The MLPs' data handling: the validation set (``validation_data`` or
+scikit-learn's early-stopping hold-out), and the fast check of plain
+prediction inputs. (X is validated by ``_BaseMLPKeras._validate_X``.)"""
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _source
 from ._targets import check_same_targets
@@ -15,57 +11,6 @@ from ._targets import check_same_targets
 #: a GPU is present (on a CPU, NumPy serves every size, chunk by chunk).
 NUMPY_PREDICT_MAX_ROWS = 2048
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def validate_X(est, X, y="no_validation", reset=True, stream=False, dtype=None):
-    """Validate X alone, or X and y (``y=None`` raises "requires y").
-
-    float32 X stays float32 and anything else becomes float64, as in
-    scikit-learn (``dtype`` forces the fitted network's dtype instead). With
-    ``stream=True`` (fit) and y, a memmap X is checked chunk by chunk and
-    returned as ``_source.FileRows``: training reads it from its file.
-    """
-    dtypes = [np.float64, np.float32] if dtype is None else np.dtype(dtype)
-    kw = dict(accept_sparse=["csr", "csc"], dtype=dtypes, reset=reset)
-    if (getattr(X, "ndim", None) or 0) >= 3:
-        raise ValueError(
-            f"X has shape {np.shape(X)}, but MLPs take 2-D input; reshape "
-            "images to (n_samples, n_features), e.g. X.reshape(len(X), -1)."
-        )
-    no_y = isinstance(y, str) and y == "no_validation"
-    # A float64 too large for float32 overflows to inf in the cast, and
-    # validate_data then raises its own error: no RuntimeWarning before it.
-    with np.errstate(over="ignore"):
-        if no_y:
-            X = validate_data(est, X, **kw)
-        else:
-            rows = _source.FileRows.from_memmap(X) if stream else None
-            if rows is None:
-                X, y = validate_data(est, X, y, multi_output=True, **kw)
-            else:
-                rows_dtype = dtype or (
-                    np.float32 if rows.dtype == np.float32 else np.float64
-                )
-                X, y = rows, _source.validate(est, rows, y, reset, rows_dtype)
-    if not no_y and est._ravel_column_y and y.ndim == 2 and y.shape[1] == 1:
-        y = column_or_1d(y, warn=True)
-    X = X.toarray() if sp.issparse(X) else X
-    return X if no_y else (X, y)
-
-
-def batch_size_for(batch_size, n):
-    """scikit-learn's batch size: "auto" is ``min(200, n)``; larger than
-    ``n`` warns and is clipped."""
-    if batch_size == "auto":
-        return min(200, n)
-    if batch_size > n:
-        warnings.warn(
-            "Got `batch_size` less than 1 or larger than sample size. It is going "
-            f"to be clipped (batch_size={batch_size}, {n} samples).",
-            UserWarning,
-            stacklevel=6,
-        )
-    return int(np.clip(batch_size, 1, n))
 
 
 def validation_arrays(est, validation_data, spec, attrs):
@@ -79,7 +24,7 @@ def validation_arrays(est, validation_data, spec, attrs):
             "(X_val, y_val, sample_weight_val)."
         )
     X_val, y_val, *rest = validation_data
-    X_val = validate_X(est, X_val, reset=False, dtype=spec.dtype)
+    X_val = est._validate_X(X_val, reset=False, dtype=spec.dtype)
     classes = attrs.get("classes_")
     if classes is not None and spec.kind in ("binary", "multiclass"):
         unseen = np.setdiff1d(np.unique(np.asarray(y_val)), classes)
@@ -140,27 +85,24 @@ def hold_out(X, Y, sw, spec, validation_fraction, rng):
     return X_tr, Y_tr, sw_tr, (np.asarray(X_val, dtype=spec.dtype), Y_val, sw_val)
 
 
-def plain_rows(est, X):
-    """``X`` in the fitted dtype if it is what validate_data would pass
-    unchanged but for the dtype (a finite 2-D float ndarray of the fitted
-    width, the estimator fitted without feature names), else None.
+def plain_rows(X, n_features, dtype):
+    """``X`` in ``dtype`` if it is what validate_data would pass unchanged
+    but for the dtype (a finite 2-D float ndarray of ``n_features`` columns),
+    else None.
 
     validate_data's generic checks cost about as much as the forward pass of
     a small network on a few rows; anything else, and every error, takes
     validate_data's path.
     """
-    d = est.__dict__
     if (
         type(X) is np.ndarray
         and X.ndim == 2
         and X.dtype in _FLOAT_DTYPES
-        and "_weights" in d
-        and "feature_names_in_" not in d
         and X.shape[0] > 0
-        and X.shape[1] == d["n_features_in_"]
+        and X.shape[1] == n_features
     ):
         with np.errstate(over="ignore"):  # too large: validate_data says so
-            X = X.astype(d["_dtype"], copy=False)
+            X = X.astype(dtype, copy=False)
         if np.isfinite(X).all():
             return X
     return None

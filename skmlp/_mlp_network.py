@@ -35,7 +35,7 @@ from ._estimator_state import (
     restore_record,
     saved_versions,
 )
-from ._mlp_data import NUMPY_PREDICT_MAX_ROWS, plain_rows, validate_X
+from ._mlp_data import NUMPY_PREDICT_MAX_ROWS, plain_rows
 from ._targets import TargetSpec
 
 #: Serializes rebuilding the Keras model of an unpickled estimator.
@@ -44,18 +44,12 @@ _BUILD_LOCK = threading.RLock()
 
 #: Parameters that say how to train, not what network to build: a rebuilt
 #: network does not need their fitted values (nor a pickle a second copy).
-_TRAINING_ONLY = ("callbacks", "distribution", "metrics")
+TRAINING_ONLY = ("callbacks", "distribution", "metrics")
 
 
 class LiveNetwork:
     """Mixin of :class:`~skmlp._mlp_base._BaseMLPKeras`: its weights,
     ``model_``, the trainer behind them, prediction and pickling."""
-
-    def _network_params(self):
-        """The parameters a network is built from (every one but those that
-        only say how to train: a custom ``_build_model`` may read any)."""
-        params = self.get_params(deep=False)
-        return {k: v for k, v in params.items() if k not in _TRAINING_ONLY}
 
     def _as_fitted(self):
         """The estimator as the fit that built its network saw it: a shallow
@@ -296,7 +290,7 @@ class LiveNetwork:
         if self.__dict__.get("_trainer") is not trainer or trainer.exposed:
             return False
         if self._config.stochastic:
-            self._optimizer_state = trainer.training_state()[1]
+            self._optimizer_state = trainer.read(trainer.optimizer.variables)
         del self._trainer
         return True
 
@@ -305,13 +299,15 @@ class LiveNetwork:
     def _forward(self, X):
         """The network's output for ``X``: (n_samples, n_outputs), in the
         network's dtype."""
-        rows = plain_rows(self, X)
+        d, rows = self.__dict__, None
+        if "_weights" in d and "feature_names_in_" not in d:  # fitted on arrays
+            rows = plain_rows(X, d["n_features_in_"], d["_dtype"])
         if rows is None:
             check_is_fitted(self)
             memmap = _source.FileRows.from_memmap(X)
             if memmap is not None:  # a memmap: predicted chunk by chunk
                 return _source.predict_in_chunks(memmap, self._forward)
-            rows = validate_X(self, X, reset=False, dtype=self._dtype)
+            rows = self._validate_X(X, reset=False, dtype=self._dtype)
         rows = rows.astype(self._dtype, copy=False)
         activations = self.__dict__.get("_activations")
         if activations is not None and (
@@ -336,7 +332,8 @@ class LiveNetwork:
                 if self._config.stochastic:
                     # As scikit-learn pickles its optimizer: partial_fit on a
                     # copy continues as on the original (_rebuilt_trainer).
-                    state["_optimizer_state"] = trainer.training_state()[1]
+                    optimizer = trainer.optimizer.variables
+                    state["_optimizer_state"] = trainer.read(optimizer)
         state.pop("_trainer", None)
         # Plain data only (skops trusts it): the configuration and the
         # target description as a dict and a tuple.

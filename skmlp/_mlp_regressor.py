@@ -159,7 +159,9 @@ default="squared_error"
                 "Some values of y are negative; loss='poisson' requires y >= 0."
             )
         Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype)
-        sw = sample_weights(y, sample_weight, X, None, None, "regression")
+        sw = np.ones(len(Y))  # every sample counts once
+        if sample_weight is not None:
+            sw = sample_weights(y, sample_weight, X, None, None, "regression")
         out = self.output_activation or (
             "exponential" if self.loss == "poisson" else "linear"
         )
@@ -219,7 +221,10 @@ default=None
         self : MLPKerasRegressor
             The fitted estimator.
         """
-        validation = resolve(validation_data, X_val, y_val, sample_weight_val)
+        validation = None
+        given = (validation_data, X_val, y_val, sample_weight_val)
+        if any(value is not None for value in given):
+            validation = resolve(*given)
         return self._fit(X, y, sample_weight, validation_data=validation)
 
     @available_if(stochastic_only)

@@ -187,8 +187,6 @@ def mlp_epoch_attributes(trainer, spec, attrs):
     """What makes a copy of an MLP estimator predict as its network does now,
     in the middle of a fit (nothing is committed yet): the weights read from
     ``trainer``, the target description and the encoder's attributes."""
-    from . import _engine
-
     config = trainer.config
     return {
         **attrs,
@@ -196,7 +194,7 @@ def mlp_epoch_attributes(trainer, spec, attrs):
         "_config": config,
         "_spec": spec,
         "_dtype": config.dtype,
-        "_activations": _engine.numpy_activations(trainer),
+        "_activations": trainer.numpy_activations,
         "_weights": trainer.get_weights(),
         "n_outputs_": spec.n_outputs,
     }

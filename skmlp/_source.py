@@ -6,7 +6,7 @@ from the file (``os.pread``) while the network trains, and ``predict`` runs chun
 chunk. Reading through the file, not the mapping, keeps the process's
 resident memory small: every page of a mapping the process touches counts in
 its resident set until the kernel reclaims it. Plain NumPy and the operating
-system only; the training loop (``_engine._feed.Batches``) calls :meth:`read`.
+system only; the training loop (``_engine._train.Batches``) calls :meth:`read`.
 """
 
 import mmap

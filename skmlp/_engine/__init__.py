@@ -10,9 +10,8 @@ Imported lazily by the estimators (importing it starts TensorFlow through
 - ``_epochs``: the graphs of one epoch and of many epochs
 - ``_backprop``: scikit-learn's backpropagation of the built-in Dense stack
 - ``_compiled``: calling compiled functions without tf.function's overhead
-- ``_feed``: the rows of a fit, in memory or streamed from a file
 - ``_callbacks``: Keras callbacks on the loop (hooks, detaching)
-- ``_train``: one fit's epochs, stopping rules, validation and callbacks
+- ``_train``: one fit's rows and epochs, stopping rules, validation, callbacks
 - ``_stopping``: scikit-learn's stopping rules, in Python and in the graph
 - ``_lbfgs``: solver="lbfgs" (SciPy's L-BFGS-B on a compiled loss and gradient)
 - ``_pool``: reuse of compiled trainers across fits (spares, reclaiming)
@@ -25,40 +24,37 @@ import dataclasses
 
 import numpy as np
 
-from .._forward import ACTIVATIONS, keras_activation
+from .._forward import SKLEARN_NAMES
 from .._keras_support import check_model, ensure_built, keras_default_seeds
 from .._tf import keras
 from . import _lbfgs
 from ._callbacks import detach_callbacks
 from ._distribute import DistributedTrainer, make_strategy, scope
-from ._feed import Batches
 from ._model import dense_model, sklearn_initial_weights
 from ._pool import POOL
 from ._stopping import StoppingState
-from ._train import Outcome, Validation, train
+from ._train import Batches, Outcome, Validation, train
 from ._trainer import Trainer
 
 __all__ = [
     "POOL",
     "Batches",
+    "StoppingState",
     "Validation",
     "checkout_or_build",
     "dense_model",
     "detach_callbacks",
     "fit_lbfgs",
-    "fresh",
-    "numpy_activations",
+    "continued",
     "set_warm_weights",
     "sklearn_initial_weights",
     "train",
 ]
 
 
-def fresh(previous=None):
-    """The stopping state of a fit: a copy of ``previous`` (the fitted one, to
-    continue: warm_start, partial_fit), or a fresh one."""
-    if previous is None:
-        return StoppingState()
+def continued(previous):
+    """The stopping state of a fit continuing ``previous`` (the fitted one, a
+    dict: warm_start, partial_fit); a new fit's is ``StoppingState()``."""
     return StoppingState(
         **{
             **previous,
@@ -74,20 +70,21 @@ def checkout_or_build(est, config, *, n_features, spec, seed):
     ``est._build``'s model (built with Keras's default seeds drawn from
     ``seed``)."""
     builtin = est._builtin_model()
-    strategy = make_strategy(est.distribution)
-    hidden = est._hidden_sizes()
+    strategy = None
+    if est.distribution is not None:
+        strategy = make_strategy(est.distribution)
     key = None
     if builtin and strategy is None:
         key = (
             type(est).__name__,
             n_features,
-            tuple(hidden),
-            keras_activation(est.activation),
+            tuple(est._hidden_sizes()),
+            SKLEARN_NAMES.get(est.activation, est.activation),  # Keras's name
             spec.n_outputs,
             spec.out_activation,
             bool(config.alpha),
             keras.config.dtype_policy().name,
-            *config.compiled_key(),
+            *config.compiled_key,
         )
         trainer = POOL.check_out(key)
         if trainer is not None:
@@ -132,15 +129,6 @@ def set_warm_weights(trainer, weights, hidden_layer_sizes):
             "warm_start=False to change the architecture."
         )
     trainer.set_weights(weights)
-
-
-def numpy_activations(trainer):
-    """The activation names of the built-in Dense stack when NumPy can run it
-    (the fast prediction path), else None: that path serves no other model."""
-    if not trainer.builtin:
-        return None
-    names = [layer.activation.__name__ for layer in trainer.dense_layers()]
-    return names if all(name in ACTIVATIONS for name in names) else None
 
 
 def fit_lbfgs(trainer, X, Y, W):

@@ -135,12 +135,11 @@ class DistributedTrainer(Trainer):
 
     # Distributed variables are read and written through Keras, in the scope.
 
-    def _read(self, which):
+    def read(self, variables):
         with self.strategy.scope():
-            return [np.array(v.numpy(), copy=True) for v in self._variables(which)]
+            return [np.array(v.numpy(), copy=True) for v in variables]
 
-    def _assign(self, which, values):
-        variables = self._variables(which)
+    def assign(self, variables, values):
         if len(values) != len(variables):
             raise ValueError(f"{len(values)} values for {len(variables)} variables.")
         with self.strategy.scope():

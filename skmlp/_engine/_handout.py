@@ -22,7 +22,6 @@ class, and nothing global changes):
 import functools
 
 from .._tf import keras, quiet_stderr, tf
-from ._metrics import compile_metrics
 
 #: Marks a function made quiet here.
 _QUIET = "_skmlp_quiet"
@@ -31,7 +30,7 @@ _QUIET = "_skmlp_quiet"
 def prepare(trainer, metrics):
     """``trainer``'s model, ready to be handed out as ``model_``: compiled
     with ``metrics`` (resolved; None for none) and its calls quiet."""
-    compile_metrics(trainer, metrics)
+    trainer.compile_metrics(metrics)
     model = trainer.model
     for maker, attribute in (
         ("make_predict_function", "predict_function"),

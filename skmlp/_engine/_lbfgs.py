@@ -55,9 +55,8 @@ def minimize(trainer, X, Y, W):
 
 def parameter_vector(trainer):
     """The values of ``trainer.lbfgs_parameters()``, as one float64 vector."""
-    return np.concatenate(
-        [np.ravel(v).astype(np.float64) for v in trainer._read("lbfgs")]
-    )
+    values = trainer.read(trainer.lbfgs_parameters())
+    return np.concatenate([np.ravel(v).astype(np.float64) for v in values])
 
 
 def set_parameter_vector(trainer, flat):
@@ -69,7 +68,7 @@ def set_parameter_vector(trainer, flat):
         part.reshape(v.shape).astype(v.dtype)
         for v, part in zip(variables, parts, strict=True)
     ]
-    trainer._assign("lbfgs", values)
+    trainer.assign(variables, values)
 
 
 def _sizes(variables):

@@ -59,11 +59,10 @@ def resolve(metrics):
     return fresh
 
 
-def compile_metrics(trainer, metrics):
+def compile_model(trainer, metrics):
     """Compile ``trainer``'s model with the built-in metric and ``metrics``
-    (resolved), unless it already is (the pool hands trainers on)."""
-    if getattr(trainer, "user_metrics", None) is metrics:
-        return
+    (resolved): see :meth:`~skmlp._engine._trainer.Trainer.compile_metrics`,
+    which calls it."""
     config = trainer.config
     loss, weight = _losses.keras_loss(config)
     # A distributed model's metric variables belong to its strategy.
@@ -75,7 +74,6 @@ def compile_metrics(trainer, metrics):
             metrics=[_losses.keras_metric(config.kind), *_extra(metrics, config)],
             jit_compile=False,
         )
-    trainer.user_metrics = metrics
 
 
 def _extra(metrics, config):
@@ -96,12 +94,12 @@ class EpochMetrics:
     ``_train.train``)."""
 
     def __init__(self, trainer, metrics):
-        compile_metrics(trainer, metrics)
+        trainer.compile_metrics(metrics)
         self.trainer = trainer
         self.builtin = _losses.keras_metric(trainer.config.kind).name
 
     def logs(self, data, validation, val_predictions):
-        """The metrics on the training rows of ``data`` (a ``_feed.Batches``)
+        """The metrics on the training rows of ``data`` (a ``_train.Batches``)
         and, with a ``validation`` set, on its predictions (``val_`` names)."""
         logs = self._compute(data.Y.numpy(), self._predict(data), data.W.numpy())
         if validation is not None:

@@ -106,7 +106,9 @@ class TrainerPool:
         finalizer = weakref.finalize(owner, self._orphans.append, trainer)
         finalizer.atexit = False
         with self._lock:
-            self._unhold(trainer)
+            _, previous = self._holders.get(id(trainer), (None, None))
+            if previous is not None:  # held before: by this owner now
+                previous.detach()
             self._holders[id(trainer)] = (trainer, finalizer)
 
     def release(self, trainer):

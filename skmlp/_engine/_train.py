@@ -1,5 +1,6 @@
-"""One fit's epochs: the loop, scikit-learn's stopping rules, validation,
-Keras callbacks, divergence and the best weights of early stopping."""
+"""One fit's epochs: its rows (:class:`Batches`), the loop, scikit-learn's
+stopping rules, validation, Keras callbacks, divergence and the best weights
+of early stopping."""
 
 import math
 import time
@@ -7,10 +8,45 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._tf import keras
+from .._tf import keras, tf
 from . import _optimizers
 from ._callbacks import Hooks
 from ._stopping import StoppingRule
+
+
+class Batches:
+    """The training rows of a fit, and how each epoch's batches are cut.
+
+    In memory, X, Y and W are tensors made once per fit and shuffled inside
+    the compiled epoch. A :class:`skmlp._source.FileRows` X is read from its
+    file batch by batch, in the same order.
+    """
+
+    def __init__(self, X, Y, W, seed, dtype):
+        self.n, self.seed = X.shape[0], int(seed)
+        self.n_outputs = Y.shape[1]
+        self.in_graph = isinstance(X, np.ndarray)
+        self._rows = X
+        if self.in_graph:
+            self.X = tf.convert_to_tensor(X, dtype)
+        self.Y = tf.convert_to_tensor(Y, dtype)
+        self.W = tf.convert_to_tensor(W, dtype)
+        self._np_dtype = np.dtype(dtype)
+
+    def batch_rows(self, seed, batch_size, shuffle):
+        order = tf.range(self.n)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, seed)
+        order = order.numpy()
+        for start in range(0, self.n, batch_size):
+            yield order[start : start + batch_size]
+
+    def take(self, rows):
+        if self.in_graph:
+            x = tf.gather(self.X, rows)
+        else:
+            x = self._rows.read(rows, dtype=self._np_dtype)
+        return x, tf.gather(self.Y, rows), tf.gather(self.W, rows)
 
 
 @dataclass
@@ -51,14 +87,12 @@ def train(
     metrics=None,
 ):
     """Run up to ``epochs`` epochs of ``trainer`` over ``data`` (a
-    ``_feed.Batches``), updating the stopping ``state`` in place. ``report``
+    :class:`Batches`), updating the stopping ``state`` in place. ``report``
     (a ``_sk_callbacks.FitReport``) reports each epoch to scikit-learn's
     callbacks, if any are set; ``metrics`` (a ``_metrics.EpochMetrics``) adds
     the user's Keras metrics to each epoch's logs."""
     model, optimizer = trainer.model, trainer.optimizer
     rule = StoppingRule(config, state, incremental=incremental)
-    steps = -(-data.n // config.batch_size)
-    hooks = Hooks(callbacks, model, verbose=config.verbose, epochs=epochs, steps=steps)
     metric = "r2" if config.kind == "regression" else "accuracy"
     sklearn_verbose = (
         isinstance(config.verbose, bool) and config.verbose or (config.verbose > 2)
@@ -81,6 +115,8 @@ def train(
     ):
         _train_in_graph(trainer, data, rule, epochs, out, metric)
         return out
+    steps = -(-data.n // config.batch_size)
+    hooks = Hooks(callbacks, model, verbose=config.verbose, epochs=epochs, steps=steps)
     best = trainer.get_weights() if config.early_stopping else None
     model.stop_training = False
     hooks.list.on_train_begin()

@@ -28,7 +28,7 @@ import numpy as np
 from .. import _keras_private
 from .._keras_support import Forward
 from .._tf import keras, tf
-from . import _epochs, _losses, _optimizers
+from . import _epochs, _losses
 from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
 from ._optimizers import fused_update, make_optimizer, read_variable
@@ -95,7 +95,7 @@ class Trainer:
 
     def reset(self, config):
         """Fresh optimizer state, and ``config``'s alpha and learning rate."""
-        self._assign("optimizer", self._fresh)
+        self.assign(self.optimizer.variables, self._fresh)
         self.continue_with(config)
         self.optimizer.learning_rate.assign(config.learning_rate_init)
 
@@ -104,8 +104,8 @@ class Trainer:
         (partial_fit). The compiled functions read the configuration when
         traced: they are traced again if what they read changed."""
         config = dataclasses.replace(config, dtype=self.config.dtype)
-        if (config.compiled_key(), bool(config.alpha)) != (
-            self.config.compiled_key(),
+        if (config.compiled_key, bool(config.alpha)) != (
+            self.config.compiled_key,
             bool(self.config.alpha),
         ):
             self._compiled.clear()
@@ -121,21 +121,47 @@ class Trainer:
             if isinstance(layer, keras.layers.Dense) and layer.bias is not None
         ]
 
+    #: The ``metrics`` the model is compiled with (see :meth:`compile_metrics`).
+    user_metrics = None
+
+    def compile_metrics(self, metrics):
+        """Compile the model with the built-in metric and ``metrics`` (the
+        resolved ``metrics`` parameter; None for none) for ``model_`` and the
+        epochs' logs, unless it already is (the pool hands trainers on)."""
+        if self.user_metrics is metrics:
+            return
+        from ._metrics import compile_model
+
+        compile_model(self, metrics)
+        self.user_metrics = metrics
+
+    @functools.cached_property
+    def numpy_activations(self):
+        """The activation names of the built-in Dense stack when NumPy can run
+        it (the fast prediction path), else None: that path serves no other
+        model. Found once per trainer (its fits share the architecture)."""
+        from .._forward import ACTIVATIONS
+
+        if not self.builtin:
+            return None
+        names = [layer.activation.__name__ for layer in self.dense_layers()]
+        return names if all(name in ACTIVATIONS for name in names) else None
+
     def training_state(self):
         """A copy of the weights and optimizer variables (to undo a fit)."""
-        return self.get_weights(), self._read("optimizer")
+        return self.get_weights(), self.read(self.optimizer.variables)
 
     def restore(self, state):
         weights, optimizer_values = state
         self.set_weights(weights)
-        self._assign("optimizer", optimizer_values)
+        self.assign(self.optimizer.variables, optimizer_values)
 
     def get_weights(self):
         """Copies of the model's weights (``model.weights``, in order)."""
-        return self._read("model")
+        return self.read(self.model.weights)
 
     def set_weights(self, weights):
-        self._assign("model", weights)
+        self.assign(self.model.weights, weights)
 
     # Keras's Variable.assign and .numpy() cost 0.2-0.5 ms a variable; one
     # compiled call reading or writing them all costs about 50 ms to trace,
@@ -144,19 +170,16 @@ class Trainer:
     # called eagerly, cost 50-70 us a variable, never trace, and read or
     # write the iris default's 14 variables in about 1 ms.
 
-    def _variables(self, which):
-        if which == "lbfgs":
-            return self.lbfgs_parameters()
-        return self.model.weights if which == "model" else self.optimizer.variables
-
-    def _read(self, which):
+    def read(self, variables):
+        """Copies of the values of ``variables`` (the model's, the
+        optimizer's, ``lbfgs_parameters()``), as NumPy arrays."""
         return [
             np.array(tf.raw_ops.ReadVariableOp(resource=v.value.handle, dtype=v.dtype))
-            for v in self._variables(which)
+            for v in variables
         ]
 
-    def _assign(self, which, values):
-        variables = self._variables(which)
+    def assign(self, variables, values):
+        """Set ``variables`` to ``values`` (arrays, in the same order)."""
         if len(values) != len(variables):
             raise ValueError(f"{len(values)} values for {len(variables)} variables.")
         for variable, value in zip(variables, values, strict=True):
@@ -262,7 +285,7 @@ class Trainer:
         if config.adaptive or config.invscaling:
             rates = rates.numpy().tolist()
         else:  # the rate cannot change during the call
-            rates = [_optimizers.learning_rate(self.optimizer)] * len(losses)
+            rates = [float(self.optimizer.learning_rate.numpy())] * len(losses)
         return losses, metrics, rates, bool(finite)
 
     def lbfgs_parameters(self):
