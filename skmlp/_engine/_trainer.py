@@ -66,7 +66,7 @@ class Trainer:
         # Built eagerly: slot variables created inside a traced function
         # leave tf.cond branch functions in the eager context for good.
         self.optimizer.build(model.trainable_variables)
-        self._fresh = self._read("optimizer")
+        self._fresh = self.read(self.optimizer.variables)
         self.n_outputs = (
             int(model.outputs[0].shape[-1]) if _has_outputs(model) else None
         )
