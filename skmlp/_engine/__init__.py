@@ -91,17 +91,21 @@ def checkout_or_build(est, config, *, n_features, spec, seed):
             trainer.reset(config)
             return trainer
     with scope(strategy):
-        with keras_default_seeds(seed):
+        if builtin:  # the Dense stack: built, zeros (no seed drawn), one output
             model = est._build(n_features, spec, config.dtype)
-            check_model(model, "_build_model")
-            ensure_built(model, n_features, config.dtype)
+        else:
+            with keras_default_seeds(seed):
+                model = est._build(n_features, spec, config.dtype)
+                check_model(model, "_build_model")
+                ensure_built(model, n_features, config.dtype)
         model_dtype = (
             model.trainable_variables[0].dtype
             if model.trainable_variables
             else config.dtype
         )
         config = dataclasses.replace(config, dtype=str(np.dtype(model_dtype)))
-        _check_output(model, n_features, spec, config.dtype)
+        if not builtin:
+            _check_output(model, n_features, spec, config.dtype)
         POOL.built += 1
         if strategy is None:
             return Trainer(model, config, n_features, key=key, builtin=builtin)
