@@ -154,7 +154,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         y,
         sample_weight,
         *,
-        validation_data=None,
+        validation_set=None,
         classes=None,
         incremental=False,
         initialize=False,
@@ -175,7 +175,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
                 X,
                 y,
                 sample_weight,
-                validation_data,
+                validation_set,
                 classes,
                 incremental,
                 reuse,
@@ -195,7 +195,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         X,
         y,
         sample_weight,
-        validation_data,
+        validation_set,
         classes,
         incremental,
         reuse,
@@ -219,7 +219,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and self.solver != "lbfgs"
         n_train = X.shape[0]
-        if early_stopping and validation_data is None:  # train_test_split's count
+        if early_stopping and validation_set is None:  # train_test_split's count
             n_train -= math.ceil(self.validation_fraction * n_train)
         config = TrainConfig.from_estimator(
             self,
@@ -250,8 +250,8 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
                         trainer, spec, attrs
                     )
                 validation = None
-                if validation_data is not None:
-                    validation = validation_arrays(self, validation_data, spec, attrs)
+                if validation_set is not None:  # (X_val, y_val, sw_val)
+                    validation = validation_arrays(self, validation_set, spec, attrs)
                 elif early_stopping:
                     X, Y, sw, validation = hold_out(
                         X, Y, sw, spec, self.validation_fraction, rng

@@ -206,34 +206,15 @@ class MLPKerasClassifier(ClassifierMixin, InitializeMixin, _BaseMLPKeras):
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-default=None
-            Validation samples, evaluated after each epoch (the ``val_``
-            entries of ``history_``) and used by early stopping instead of a
-            held-out fraction. In a :class:`~sklearn.pipeline.Pipeline`,
-            ``Pipeline(..., transform_input=["X_val"])`` runs them through
-            the fitted transformers (metadata routing: request them with
-            ``set_fit_request(X_val=True, y_val=True)``).
-        y_val : array-like of shape (n_val,) or (n_val, n_labels), \
-default=None
-            Validation targets, encoded as ``y``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples.
-        validation_data : tuple, default=None
-            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
-            Keras's spelling of the same validation set (pass one or the
-            other).
+        {validation}
 
         Returns
         -------
         self : MLPKerasClassifier
             The fitted estimator.
         """
-        validation = None
-        given = (validation_data, X_val, y_val, sample_weight_val)
-        if any(value is not None for value in given):
-            validation = resolve(*given)
-        return self._fit(X, y, sample_weight, validation_data=validation)
+        validation = resolve(validation_data, X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, validation_set=validation)
 
     @available_if(stochastic_only)
     @_fit_context(prefer_skip_nested_validation=True)

@@ -13,39 +13,33 @@ NUMPY_PREDICT_MAX_ROWS = 2048
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def validation_arrays(est, validation_data, spec, attrs):
-    """``(X_val, Y_val, sw_val)`` from ``fit(validation_data=...)``."""
-    if not isinstance(validation_data, tuple | list) or len(validation_data) not in (
-        2,
-        3,
-    ):
-        raise ValueError(
-            "validation_data must be a tuple (X_val, y_val) or "
-            "(X_val, y_val, sample_weight_val)."
-        )
-    X_val, y_val, *rest = validation_data
+def validation_arrays(est, validation, spec, attrs):
+    """``(X_val, Y_val, sw_val)``, validated and encoded as X and y, from the
+    validation set ``(X_val, y_val, sample_weight_val)`` that
+    ``_validation_set.resolve`` took from either spelling."""
+    X_val, y_val, sw_val = validation
     X_val = est._validate_X(X_val, reset=False, dtype=spec.dtype)
     classes = attrs.get("classes_")
     if classes is not None and spec.kind in ("binary", "multiclass"):
         unseen = np.setdiff1d(np.unique(np.asarray(y_val)), classes)
         if unseen.size:
             raise ValueError(
-                f"validation_data: y_val contains labels {unseen.tolist()} that y "
-                f"does not (the classes are {classes.tolist()}); the network has "
-                "no output for them: drop those samples from validation_data or "
-                "add samples of those classes to y."
+                f"The validation set: y_val contains labels {unseen.tolist()} that "
+                f"y does not (the classes are {classes.tolist()}); the network has "
+                "no output for them: drop those samples from the validation set "
+                "or add samples of those classes to y."
             )
     try:
         Y_val, sw_val, val_spec, _ = est._encode_targets(
             np.asarray(y_val),
-            rest[0] if rest else None,
+            sw_val,
             X_val,
             classes,
             True,
             spec.dtype,
         )
     except ValueError as exc:
-        raise ValueError(f"validation_data: {exc}") from exc
+        raise ValueError(f"The validation set (X_val, y_val): {exc}") from exc
     check_same_targets("y_val", val_spec, spec, "pass y_val shaped like y")
     return X_val, Y_val, sw_val
 

@@ -138,14 +138,39 @@ _SHARED_ATTRIBUTES = """\
         Names of the features, defined only when X has string column names."""
 
 
+_VALIDATION = """\
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+            Validation samples, evaluated after each epoch (the ``val_``
+            entries of ``history_``) and used by early stopping instead of a
+            held-out fraction. In a :class:`~sklearn.pipeline.Pipeline`,
+            ``Pipeline(..., transform_input=["X_val"])`` runs them through
+            the fitted transformers (metadata routing: request them with
+            ``set_fit_request(X_val=True, y_val=True)``).
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), \
+default=None
+            Validation targets, shaped and encoded as ``y``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
+        validation_data : tuple, default=None
+            ``(X_val, y_val)`` or ``(X_val, y_val, sample_weight_val)``:
+            Keras's spelling of the same validation set (pass one or the
+            other)."""
+
+
 def document(cls):
     """Put the shared blocks in place of the ``{parameters}`` and
-    ``{attributes}`` lines of ``cls``'s docstring (indented like its other
-    lines, so that formatters leave the docstring as it is)."""
+    ``{attributes}`` lines of ``cls``'s docstring and the ``{validation}``
+    line of its ``fit``'s (indented like their other lines, so that
+    formatters leave the docstrings as they are)."""
     doc = re.sub(
         r"^ *\{parameters\}$", lambda _: _SHARED_PARAMETERS, cls.__doc__, flags=re.M
     )
     cls.__doc__ = re.sub(
         r"^ *\{attributes\}$", lambda _: _SHARED_ATTRIBUTES, doc, flags=re.M
+    )
+    fit = cls.__dict__["fit"]
+    fit.__doc__ = re.sub(
+        r"^ *\{validation\}$", lambda _: _VALIDATION, fit.__doc__, flags=re.M
     )
     return cls

@@ -552,7 +552,7 @@ CASES = [
         "validation_data_unseen_label",
         lambda e, y: e.fit(X, y, validation_data=(X, Y_UNSEEN)),
         ValueError,
-        r"validation_data: y_val contains labels \[5\] that y does not",
+        r"The validation set: y_val contains labels \[5\] that y does not",
         ("clf",),
     ),
     Case(
