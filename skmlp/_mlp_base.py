@@ -25,7 +25,12 @@ from ._estimator_state import fit_transaction
 from ._mlp_data import NUMPY_PREDICT_MAX_ROWS, hold_out, validation_arrays
 from ._mlp_network import TRAINING_ONLY, LiveNetwork, read_only
 from ._mlp_params import MLPParams
-from ._sk_callbacks import CallbackSupportMixin, FitReport, mlp_epoch_attributes
+from ._sk_callbacks import (
+    CallbackSupportMixin,
+    FitReport,
+    mlp_epoch_attributes,
+    reported,
+)
 from ._targets import check_same_targets
 
 #: The dtype of the default ``_build_model``'s network during ``_build``.
@@ -166,9 +171,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         # scikit-learn's callbacks, set on the estimator or by a meta-estimator
         # around it; opened before the transaction (see _sk_callbacks).
         report = None
-        if getattr(self, "_skl_callbacks", None) or hasattr(
-            self, "_parent_callback_ctx"
-        ):
+        if reported(self):
             report = FitReport(self, None, "partial_fit" if incremental else "fit")
         with fit_transaction(self):
             messages = self._fit_checked(

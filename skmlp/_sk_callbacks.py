@@ -76,9 +76,21 @@ __all__ = [
     "AVAILABLE",
     "CallbackSupportMixin",
     "FitReport",
+    "reported",
     "keras_epochs",
     "mlp_epoch_attributes",
 ]
+
+
+def reported(estimator):
+    """Whether a fit of ``estimator`` has scikit-learn callbacks to report
+    to: its own (``set_callbacks``), or a meta-estimator's, whose context
+    scikit-learn hands to its sub-estimators as ``_parent_callback_ctx``
+    (``sklearn/callback/_callback_context.py``). A fit may skip its
+    :class:`FitReport` otherwise."""
+    return bool(getattr(estimator, "_skl_callbacks", None)) or hasattr(
+        estimator, "_parent_callback_ctx"
+    )
 
 
 class FitReport:

@@ -296,14 +296,7 @@ def test_without_sklearn_callback_skmlp_works_as_before():
         print("ok")
         """
     )
-    out = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().endswith("ok")
+    run_python_ok(code)
 
 
 def test_import_skmlp_leaves_sklearn_callback_to_first_use():
@@ -329,6 +322,11 @@ def test_import_skmlp_leaves_sklearn_callback_to_first_use():
         print("ok")
         """
     )
+    run_python_ok(code)
+
+
+def run_python_ok(code):
+    """Run ``code`` in a fresh Python; it must exit cleanly and print "ok"."""
     out = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", code],
         capture_output=True,
