@@ -291,7 +291,9 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
                         metrics=self._metric_specs
                         and _metrics.EpochMetrics(trainer, self._metric_specs),
                     )
-                if outcome.diverged and not early_stopping:
+                weights = trainer.get_weights()
+                finite = all(np.isfinite(w).all() for w in weights)
+                if not finite or (outcome.diverged and not early_stopping):
                     raise ValueError(
                         "Solver produced non-finite parameter weights. The input "
                         "data may contain large values and need to be preprocessed. "
@@ -300,7 +302,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
                         "learning_rate_init or scale X (e.g. with StandardScaler); "
                         "the estimator was left as it was before this fit."
                     )
-                self._commit(trainer, spec, attrs, state, outcome, reuse)
+                self._commit(trainer, spec, attrs, state, outcome, reuse, weights)
                 if not (reuse and incremental):  # what a copy rebuilds it from
                     self._fitted_params = {
                         k: v
@@ -328,9 +330,10 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
             "and the optimization hasn't converged yet."
         ]
 
-    def _commit(self, trainer, spec, attrs, state, outcome, reuse):
+    def _commit(self, trainer, spec, attrs, state, outcome, reuse, weights):
         """Set every fitted attribute, in one place, after training succeeded
-        (``trainer.config``: the fit's configuration, in the network's dtype)."""
+        (``trainer.config``: the fit's configuration, in the network's dtype;
+        ``weights``: the model's, read)."""
         prev = self.__dict__ if reuse else {}
         self.__dict__.pop("_optimizer_state", None)  # a rebuilt one's: spent
         config = trainer.config
@@ -339,7 +342,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         self._activations = trainer.numpy_activations
         for name, value in attrs.items():
             setattr(self, name, value)
-        self._weights = read_only(trainer.get_weights())
+        self._weights = read_only(weights)
         self.n_iter_ = outcome.epochs
         self.t_ = outcome.samples_seen if config.stochastic else 0
         self.n_outputs_ = spec.n_outputs

@@ -245,3 +245,27 @@ def test_non_finite_weights_count_as_divergence(fitted, name, how):
             else:
                 est.fit(X, target(name))
     assert_unchanged(est, snap)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("name", MLPS)
+def test_non_finite_final_weights_are_refused(name, solver, monkeypatch):
+    """The weights a fit ends with are checked in NumPy, as scikit-learn checks
+    them, whatever the solver (the compiled epochs check only the losses)."""
+    from skmlp._engine._trainer import Trainer
+
+    read = Trainer.get_weights
+
+    def poisoned(self):
+        weights = read(self)
+        weights[0] = np.full_like(weights[0], np.nan)
+        return weights
+
+    est = FACTORIES[name]().set_params(solver=solver)
+    before = dict(vars(est))
+    monkeypatch.setattr(Trainer, "get_weights", poisoned)
+    with pytest.raises(ValueError, match=DIVERGED.format(r"\d+")):
+        est.fit(X, target(name))
+    assert vars(est) == before
+    monkeypatch.undo()
+    assert np.all(np.isfinite(est.fit(X, target(name)).coefs_[0]))

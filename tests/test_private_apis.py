@@ -1,6 +1,6 @@
 """Keras's and TensorFlow's private names behind their guards
-(``skmlp/_keras_private.py``, ``_engine/_compiled.py``,
-``_engine/_callbacks.py``) and the SciPy options of L-BFGS.
+(``skmlp/_keras_private.py``, ``_engine/_compiled.py``'s flat call and
+call options, ``_engine/_callbacks.py``) and the SciPy options of L-BFGS.
 
 Each private name is hidden from skmlp in turn (its name in skmlp's constant
 replaced by one that does not exist): the public fallback must give the same
@@ -264,6 +264,61 @@ def test_compiled_calls_without_the_flat_call(monkeypatch):
         hidden_layer_sizes=(5,), max_iter=4, solver="lbfgs", random_state=0
     )
     assert_same_fit(lbfgs.fit(X, Y), b)
+
+
+def _call_options():
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.eager import context
+
+    options = context.context().function_call_options
+    config = config_pb2.ConfigProto()
+    config.ParseFromString(options.config_proto_serialized)
+    return options, config.graph_options.rewrite_options
+
+
+def test_compiled_calls_run_one_round_of_grappler_and_put_options_back():
+    from tensorflow.core.protobuf import rewriter_config_pb2 as rewriter
+
+    before, rewrite = _call_options()
+    assert (
+        rewrite.meta_optimizer_iterations == rewriter.RewriterConfig.DEFAULT_NUM_ITERS
+    )
+    with _compiled.one_round():
+        inside, rewrite = _call_options()
+        assert rewrite.meta_optimizer_iterations == rewriter.RewriterConfig.ONE
+    assert _call_options()[0] is before
+    MLPKerasRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X, Y)
+    assert _call_options()[0] is before
+
+
+def test_a_callers_number_of_rounds_is_kept():
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.core.protobuf import rewriter_config_pb2 as rewriter
+    from tensorflow.python.eager import context
+
+    ctx = context.context()
+    saved = ctx.function_call_options
+    config = config_pb2.ConfigProto()
+    config.graph_options.rewrite_options.meta_optimizer_iterations = (
+        rewriter.RewriterConfig.TWO
+    )
+    ctx.function_call_options = context.FunctionCallOptions(config_proto=config)
+    try:
+        with _compiled.one_round():
+            rewrite = _call_options()[1]
+            assert rewrite.meta_optimizer_iterations == rewriter.RewriterConfig.TWO
+    finally:
+        ctx.function_call_options = saved
+
+
+def test_compiled_calls_without_the_call_options(monkeypatch):
+    a = MLPKerasRegressor(hidden_layer_sizes=(5,), max_iter=4, random_state=0).fit(X, Y)
+    monkeypatch.setattr(_compiled, "_context", None)
+    from skmlp._engine._pool import POOL
+
+    POOL.clear()  # traced and optimised again, with the caller's options
+    b = MLPKerasRegressor(hidden_layer_sizes=(5,), max_iter=4, random_state=0).fit(X, Y)
+    assert_same_fit(b, a)
 
 
 # -- callbacks -----------------------------------------------------------------

@@ -28,6 +28,7 @@ def global_state():
     import tensorflow as tf
     from keras.src.backend.common import global_state as keras_globals
     from keras.src.random import seed_generator
+    from tensorflow.python.eager import context
     from tensorflow.python.framework import config as tf_config
 
     # The name of Keras's global seed generator (a constant from Keras 3.13).
@@ -49,6 +50,12 @@ def global_state():
             tf_config.is_op_determinism_enabled,
         )(),
         "tf.run_functions_eagerly": tf.config.functions_run_eagerly(),
+        # This thread's options of function calls (Grappler's rounds among
+        # them), which skmlp's compiled calls set while they run.
+        "tf.function_call_options": (
+            context.context().function_call_options.executor_type,
+            context.context().function_call_options.config_proto_serialized,
+        ),
     }
 
 

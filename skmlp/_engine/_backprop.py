@@ -118,8 +118,7 @@ class Backprop:
         blocks = blocks or (1,) * len(kernels)
         # The blocks' sizes, once for each number of blocks (every product
         # of the batch cuts the same rows).
-        n = tf.shape(x)[0]
-        sizes = {q: row_sizes(n, q) for q in set(blocks) if q > 1}
+        sizes = {q: row_sizes(tf.shape(x)[0], q) for q in set(blocks) if q > 1}
         outputs = [x]
         layers = zip(kernels, biases, self.hidden + [self.output], blocks)
         for kernel, bias, act, q in layers:

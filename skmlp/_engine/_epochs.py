@@ -14,18 +14,13 @@ from .._tf import tf
 from ._stopping import graph_rule
 
 
-def epoch_body(trainer, X, Y, W, batch_size, seed, variant):
-    """The graph of one epoch's steps; ``(loss, metric sums)``. ``variant``:
-    whether it shuffles, whether it is one batch, the blocks of rows."""
+def epoch_body(trainer, X, Y, W, n, batch_size, seed, variant):
+    """The graph of one epoch's steps over the ``n`` rows (an int32 tensor);
+    ``(loss, metric sums)``. ``variant``: whether it shuffles, whether it is
+    one batch, the blocks of rows (see ``Trainer._variant``)."""
     shuffle, one_batch, blocks = variant
-    n = tf.shape(X)[0]
-    if one_batch:  # the whole set, in one step
-        rows = tf.range(n)
-        if shuffle:
-            rows = tf.random.experimental.stateless_shuffle(rows, seed)
-        loss, stats = trainer._step(
-            tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), blocks
-        )
+    if one_batch:  # the whole set in one step: its order changes no sum
+        loss, stats = trainer._step(X, Y, W, blocks)
         # As the batch loop sums it: the same loss, bit for bit.
         count = tf.cast(n, trainer.dtype)
         return loss * count / count, stats
@@ -54,12 +49,13 @@ def epoch_body(trainer, X, Y, W, batch_size, seed, variant):
 
 
 def one_epoch(trainer, X, Y, W, ints, variant):
-    """One epoch; ``ints`` holds the batch size and the epoch's seed."""
+    """One epoch; ``ints`` holds the batch size, the epoch's seed and the
+    number of rows."""
     # One op unpacks a vector (each slice is four ops, and slow to trace).
     ints = tf.unstack(ints, num=4)
-    batch_size = tf.cast(ints[0], tf.int32)
-    seed = tf.stack(ints[1:3])
-    loss, stats = epoch_body(trainer, X, Y, W, batch_size, seed, variant)
+    batch_size, n = tf.cast(ints[0], tf.int32), tf.cast(ints[3], tf.int32)
+    seed = tf.stack(ints[1:3]) if variant[0] else None
+    loss, stats = epoch_body(trainer, X, Y, W, n, batch_size, seed, variant)
     return loss, stats, trainer._finite()
 
 
@@ -70,53 +66,66 @@ def many_epochs(trainer, X, Y, W, ints, reals, variant):
     :func:`~skmlp._engine._stopping.graph_rule`, the graph's form of
     :class:`~skmlp._engine._stopping.StoppingRule` (the caller replays the
     rule over the returned losses to update its state). Stops early on the
-    rule or on a non-finite loss; whether the weights are finite is returned
-    for the last epoch.
+    rule or on a non-finite loss.
 
-    ``ints``: batch size, seed, first epoch, ``n_epochs``. ``reals``: the
-    rule's best loss, epochs without improvement and samples seen, then
-    ``tol``, ``n_iter_no_change``, ``learning_rate_init``, ``power_t``.
+    ``ints``: batch size, seed, first epoch, ``n_epochs``, number of rows.
+    ``reals``: the rule's best loss, epochs without improvement and samples
+    seen, then ``tol``, ``n_iter_no_change``, ``learning_rate_init``,
+    ``power_t``.
+
+    Returns the number of epochs run and, for ``n_epochs`` epochs (those
+    after a stop read as zeros), the losses, the training-metric sums and,
+    with a schedule, the learning rates before each epoch. Every op is
+    traced once for each configuration (a third of a millisecond each, the
+    most of a configuration's first fit): the caller slices and checks the
+    weights' finiteness in NumPy.
     """
     config = trainer.config  # what is traced: the schedule (compiled_key)
     f64 = tf.float64
-    ints, reals = tf.unstack(ints, num=4), tf.unstack(reals, num=7)
+    shuffle = variant[0]
+    ints, reals = tf.unstack(ints, num=5), tf.unstack(reals, num=7)
     batch_size = tf.cast(ints[0], tf.int32)
-    n_epochs = tf.cast(ints[3], tf.int32)
-    tol, patience, lr_init, power_t = reals[3:]
-    n = tf.cast(tf.shape(X)[0], f64)
+    n_epochs, n = tf.cast(ints[3], tf.int32), tf.cast(ints[4], tf.int32)
     lr = trainer.optimizer.learning_rate
-    scheduled = config.adaptive or config.invscaling  # else no rates returned
 
-    def body(e, go, best, count, seen, losses, metrics, *rates):
-        if scheduled:
-            rates = (rates[0].write(e, tf.cast(lr, f64)),)
-        epoch_seed = tf.stack([ints[1], ints[2] + tf.cast(e, tf.int64)])
-        loss, stats = epoch_body(trainer, X, Y, W, batch_size, epoch_seed, variant)
+    def body(s):
+        s, e = dict(s), s["epoch"]
+        if "rates" in s:
+            s["rates"] = s["rates"].write(e, tf.cast(lr, f64))
+        seed = tf.stack([ints[1], ints[2] + tf.cast(e, tf.int64)]) if shuffle else None
+        loss, stats = epoch_body(trainer, X, Y, W, n, batch_size, seed, variant)
         loss = tf.cast(loss, f64)
-        losses, metrics = losses.write(e, loss), metrics.write(e, stats)
-        seen = seen + n
-        go, best, count = graph_rule(
-            config, lr, loss, best, count, seen, tol, patience, lr_init, power_t
+        s["losses"] = s["losses"].write(e, loss)
+        s["metrics"] = s["metrics"].write(e, stats)
+        if "seen" in s:
+            s["seen"] += tf.cast(n, f64)
+        s["go"], s["best"], s["count"] = graph_rule(
+            config, lr, loss, s["best"], s["count"], s.get("seen"), reals[3:]
         )
-        return e + 1, go, best, count, seen, losses, metrics, *rates
+        s["epoch"] = e + 1
+        return (s,)
 
-    arrays = [tf.TensorArray(f64, size=n_epochs, element_shape=[])]
-    arrays.append(tf.TensorArray(trainer.dtype, size=n_epochs))
-    if scheduled:
-        arrays.append(tf.TensorArray(f64, size=n_epochs, element_shape=[]))
-    start = (tf.constant(0), tf.constant(True), *reals[:3], *arrays)
-    e, _, _, _, _, losses, metrics, *rates = tf.while_loop(
-        lambda e, go, *_: tf.logical_and(go, e < n_epochs), body, start
+    # The loop's state: only what this configuration's rule reads ("seen":
+    # the samples seen, invscaling's).
+    state = {
+        "epoch": tf.constant(0),
+        "go": tf.constant(True),
+        "best": reals[0],
+        "count": reals[1],
+        "losses": tf.TensorArray(f64, size=n_epochs, element_shape=[]),
+        "metrics": tf.TensorArray(trainer.dtype, size=n_epochs),
+    }
+    if config.invscaling:
+        state["seen"] = reals[2]
+    if config.adaptive or config.invscaling:  # else no rates returned
+        state["rates"] = tf.TensorArray(f64, size=n_epochs, element_shape=[])
+    (s,) = tf.while_loop(
+        lambda s: tf.logical_and(s["go"], s["epoch"] < n_epochs), body, (state,)
     )
-    # Unwritten entries of the arrays (after a stop) read as zeros.
-    return (
-        losses.stack()[:e],
-        metrics.stack()[:e],
-        rates[0].stack()[:e] if scheduled else tf.zeros([0], f64),
-        trainer._finite(),
-    )
+    arrays = [s[k].stack() for k in ("losses", "metrics", "rates") if k in s]
+    return (s["epoch"], *arrays)
 
 
 def stats_shape(kind, n_outputs):
     """The shape of one batch's metric sums (see ``_losses.batch_metric_stats``)."""
-    return (4, n_outputs) if kind == "regression" else (2, 1)
+    return (4, n_outputs) if kind == "regression" else (2,)

@@ -143,7 +143,7 @@ def batch_metric_stats(kind, y, p, w):
     else:  # binary and multilabel: every label right (subset accuracy)
         hit = tf.reduce_all(tf.equal(y > 0.5, p > 0.5), axis=-1)
     hit = tf.cast(hit, w.dtype)
-    return tf.reshape(tf.stack([tf.reduce_sum(w * hit), tf.reduce_sum(w)]), (2, 1))
+    return tf.stack([tf.reduce_sum(w * hit), tf.reduce_sum(w)])
 
 
 def metrics_from_stats(kind, stats):
@@ -152,7 +152,7 @@ def metrics_from_stats(kind, stats):
     if not len(stats):
         return []
     if kind != "regression":
-        hits, weights = stats[:, 0, 0], stats[:, 1, 0]
+        hits, weights = stats[:, 0], stats[:, 1]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(weights != 0, hits / weights, np.nan).tolist()
     return [metric_from_stats(kind, s) for s in stats]
@@ -163,7 +163,7 @@ def metric_from_stats(kind, stats):
     R2Score) from the summed :func:`batch_metric_stats`."""
     stats = np.asarray(stats, dtype=np.float64)
     if kind != "regression":
-        return float(stats[0, 0] / stats[1, 0]) if stats[1, 0] else float("nan")
+        return float(stats[0] / stats[1]) if stats[1] else float("nan")
     s_y, s_y2, s_res, s_w = stats
     with np.errstate(divide="ignore", invalid="ignore"):
         ss_tot = s_y2 - s_y**2 / s_w

@@ -80,14 +80,17 @@ class StoppingRule:
         )
 
 
-def graph_rule(config, lr, loss, best, count, seen, tol, patience, lr_init, power_t):
+def graph_rule(config, lr, loss, best, count, seen, settings):
     """:meth:`StoppingRule.update` without early stopping, after an epoch's
     ``loss`` (float64 tensors: the best loss, the epochs without improvement,
-    the samples seen so far), and the schedules applied to the optimizer's
-    learning-rate variable ``lr``; returns ``(go, best, count)``. A
-    non-finite ``loss`` stops, and leaves the learning rate as it was (the
-    rule's state is then not used). Written without ``tf.cond``: each branch
-    would be a function of its own to trace and optimise."""
+    the samples seen so far, which only "invscaling" reads), and the
+    schedules applied to the optimizer's learning-rate variable ``lr``;
+    ``settings``: ``tol``, ``n_iter_no_change``, ``learning_rate_init``,
+    ``power_t``. Returns ``(go, best, count)``. A non-finite ``loss`` stops,
+    and leaves the learning rate as it was (the rule's state is then not
+    used). Written without ``tf.cond``: each branch would be a function of
+    its own to trace and optimise."""
+    tol, patience, lr_init, power_t = settings
     f64 = tf.float64
     finite = tf.math.is_finite(loss)
     count = tf.where(loss > best - tol, count + 1.0, tf.zeros([], f64))

@@ -183,23 +183,24 @@ def train(
 def _train_in_graph(trainer, data, rule, epochs, out, metric):
     """Many epochs per compiled call (no callback, validation or printing
     needs Python between epochs): the graph applies the stopping rule and
-    the schedules; ``rule`` replays them over the returned losses."""
+    the schedules; ``rule`` replays them over the returned losses. A
+    non-finite loss stops it; the estimator checks the weights the fit ends
+    with, as scikit-learn does."""
     done, chunk = 0, 8
     while done < epochs:
         k = min(chunk, epochs - done)
         started = time.perf_counter()
-        losses, metrics, rates, finite = trainer.run_epochs(
+        losses, metrics, rates = trainer.run_epochs(
             data, done, k, rule.state, out.samples_seen
         )
         decision = "go"
-        for i, (loss, value, rate) in enumerate(zip(losses, metrics, rates)):
+        for loss, value, rate in zip(losses, metrics, rates):
             if decision == "stop":
                 raise RuntimeError(
                     "The compiled stopping rule and its replay disagree."
                 )
             out.epochs += 1
-            last = i == len(losses) - 1
-            if not math.isfinite(loss) or (last and not finite):
+            if not math.isfinite(loss):
                 out.diverged = True
                 rule.state.loss_curve.append(loss)
                 return

@@ -196,11 +196,10 @@ class Trainer:
         if key not in self._compiled:
             y = tf.TensorSpec([None, n_outputs], self.dtype)
             w = tf.TensorSpec([None], self.dtype)
-            ints = tf.TensorSpec([4], tf.int64)
             reals = tf.TensorSpec([7], tf.float64)
             signatures = {
-                "epochs": (self._x_spec, y, w, ints, reals),
-                "epoch": (self._x_spec, y, w, ints),
+                "epochs": (self._x_spec, y, w, tf.TensorSpec([5], tf.int64), reals),
+                "epoch": (self._x_spec, y, w, tf.TensorSpec([4], tf.int64)),
                 "step": (self._x_spec, y, w),
                 "evaluate": (self._x_spec, y, w),
             }
@@ -247,11 +246,13 @@ class Trainer:
         return loss, _losses.batch_metric_stats(self.config.kind, y, p, w)
 
     def _variant(self, data):
-        """What the epoch graphs are specialised on: whether they shuffle,
-        whether an epoch is one batch, and the blocks of rows."""
+        """What the epoch graphs are specialised on: whether they shuffle
+        (one batch is not: its order changes no sum), whether an epoch is one
+        batch, and the blocks of rows."""
         one_batch = data.n <= self.config.batch_size
         rows = min(data.n, self.config.batch_size)  # a batch's
-        return bool(self.config.shuffle), one_batch, self._blocks(rows)
+        shuffle = bool(self.config.shuffle) and not one_batch
+        return shuffle, one_batch, self._blocks(rows)
 
     def _blocks(self, rows):
         """The built-in stack's blocks of rows at ``rows`` rows a batch."""
@@ -260,11 +261,11 @@ class Trainer:
     def run_epochs(self, data, first_epoch, n_epochs, state, samples_seen):
         """Up to ``n_epochs`` epochs in one compiled call (see
         :func:`~skmlp._engine._epochs.many_epochs`); returns the per-epoch
-        losses, training metrics and learning rates (before each epoch), and
-        whether the weights are finite."""
+        losses, training metrics and learning rates (before each epoch)."""
         config = self.config
         ints = np.array(
-            [config.batch_size, data.seed, first_epoch, n_epochs], dtype=np.int64
+            [config.batch_size, data.seed, first_epoch, n_epochs, data.n],
+            dtype=np.int64,
         )
         reals = np.array(
             [
@@ -279,14 +280,15 @@ class Trainer:
             dtype=np.float64,
         )
         function = self._function("epochs", data.n_outputs, *self._variant(data))
-        losses, stats, rates, finite = function(data.X, data.Y, data.W, ints, reals)
-        losses = losses.numpy().tolist()
-        metrics = _losses.metrics_from_stats(config.kind, stats.numpy())
-        if config.adaptive or config.invscaling:
-            rates = rates.numpy().tolist()
+        ran, losses, stats, *rates = function(data.X, data.Y, data.W, ints, reals)
+        ran = int(ran)
+        losses = losses.numpy()[:ran].tolist()
+        metrics = _losses.metrics_from_stats(config.kind, stats.numpy()[:ran])
+        if rates:
+            rates = rates[0].numpy()[:ran].tolist()
         else:  # the rate cannot change during the call
-            rates = [float(self.optimizer.learning_rate.numpy())] * len(losses)
-        return losses, metrics, rates, bool(finite)
+            rates = [float(self.optimizer.learning_rate.numpy())] * ran
+        return losses, metrics, rates
 
     def lbfgs_parameters(self):
         """The variables solver="lbfgs" optimises, in the order of its
@@ -340,19 +342,19 @@ class Trainer:
         ``(loss, metric, finite)``. ``callbacks`` is a :class:`Hooks`."""
         config = self.config
         seed = np.array([data.seed, epoch_seed], dtype=np.int64)
+        variant = shuffle, _, blocks = self._variant(data)
         if self.multi_epoch and data.in_graph and not callbacks.batch_hooks:
-            function = self._function("epoch", data.n_outputs, *self._variant(data))
-            ints = np.array([config.batch_size, *seed, 0], dtype=np.int64)
+            function = self._function("epoch", data.n_outputs, *variant)
+            ints = np.array([config.batch_size, *seed, data.n], dtype=np.int64)
             loss, stats, finite = function(data.X, data.Y, data.W, ints)
             metric = _losses.metric_from_stats(config.kind, stats.numpy())
             return float(loss), metric, bool(finite)
-        _, _, blocks = self._variant(data)
         step = self._batch_step(data.n_outputs, blocks)
         # Summed in the network's dtype, as the compiled epoch sums: both
         # paths report the same loss, bit for bit.
         real = self.dtype.as_numpy_dtype
         total, seen, stats = real(0), 0, real(0)
-        batches = data.batch_rows(seed, config.batch_size, config.shuffle)
+        batches = data.batch_rows(seed, config.batch_size, shuffle)
         for b, rows in enumerate(batches):
             callbacks.batch_begin(b)
             x, y, w = data.take(rows)
