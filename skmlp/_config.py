@@ -45,11 +45,12 @@ class TrainConfig:
     dtype: str  # "float32" or "float64": the network's and the data's
 
     @classmethod
-    def from_estimator(cls, est, *, loss, kind, n_train, dtype, early_stopping):
-        """The configuration of ``est``'s fit on ``n_train`` training rows."""
+    def from_params(cls, params, *, loss, kind, n_train, dtype, early_stopping):
+        """The configuration of a fit on ``n_train`` training rows of the
+        estimator whose ``get_params(deep=False)`` is ``params``."""
         # scikit-learn's batch size: "auto" is min(200, n); larger than n
         # warns and is clipped.
-        batch_size, n = est.batch_size, max(n_train, 1)
+        batch_size, n = params["batch_size"], max(n_train, 1)
         if batch_size == "auto":
             batch_size = min(200, n)
         elif batch_size > n:
@@ -60,7 +61,7 @@ class TrainConfig:
                 stacklevel=6,
             )
         names = {f.name for f in fields(cls)}
-        params = {k: v for k, v in est.get_params(deep=False).items() if k in names}
+        params = {k: v for k, v in params.items() if k in names}
         params.setdefault("huber_delta", 1.0)
         params.update(
             loss=loss,

@@ -224,8 +224,9 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
         n_train = X.shape[0]
         if early_stopping and validation_set is None:  # train_test_split's count
             n_train -= math.ceil(self.validation_fraction * n_train)
-        config = TrainConfig.from_estimator(
-            self,
+        params = self.get_params(deep=False)
+        config = TrainConfig.from_params(
+            params,
             loss=spec.loss,
             kind=spec.kind,
             n_train=n_train,
@@ -305,9 +306,7 @@ class _BaseMLPKeras(CallbackSupportMixin, LiveNetwork, MLPParams, BaseEstimator,
                 self._commit(trainer, spec, attrs, state, outcome, reuse, weights)
                 if not (reuse and incremental):  # what a copy rebuilds it from
                     self._fitted_params = {
-                        k: v
-                        for k, v in self.get_params(deep=False).items()
-                        if k not in TRAINING_ONLY
+                        k: v for k, v in params.items() if k not in TRAINING_ONLY
                     }
                 if report is not None:
                     report.end()

@@ -163,10 +163,7 @@ class MLPKerasClassifier(ClassifierMixin, InitializeMixin, _BaseMLPKeras):
         classes_, T, kind = encode_classification_targets(
             y, classes=classes, allow_one_class=True
         )
-        if sample_weight is None and self.class_weight is None:
-            sw = np.ones(T.shape[0])  # every sample counts once
-        else:
-            sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
+        sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
         if kind == "multiclass":
             loss, out = "multiclass_log_loss", "softmax"
         else:

@@ -159,9 +159,7 @@ default="squared_error"
                 "Some values of y are negative; loss='poisson' requires y >= 0."
             )
         Y = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype)
-        sw = np.ones(len(Y))  # every sample counts once
-        if sample_weight is not None:
-            sw = sample_weights(y, sample_weight, X, None, None, "regression")
+        sw = sample_weights(y, sample_weight, X, None, None, "regression")
         out = self.output_activation or (
             "exponential" if self.loss == "poisson" else "linear"
         )

@@ -77,8 +77,8 @@ def many_epochs(trainer, X, Y, W, ints, reals, variant):
     after a stop read as zeros), the losses, the training-metric sums and,
     with a schedule, the learning rates before each epoch. Every op is
     traced once for each configuration (a third of a millisecond each, the
-    most of a configuration's first fit): the caller slices and checks the
-    weights' finiteness in NumPy.
+    most of a configuration's first fit): the caller slices the arrays, and
+    the estimator checks the weights' finiteness in NumPy at the fit's end.
     """
     config = trainer.config  # what is traced: the schedule (compiled_key)
     f64 = tf.float64

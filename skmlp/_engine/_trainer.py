@@ -31,7 +31,7 @@ from .._tf import keras, tf
 from . import _epochs, _losses
 from ._backprop import Backprop
 from ._compiled import bind_variant, quiet_first_call
-from ._optimizers import fused_update, make_optimizer, read_variable
+from ._optimizers import fused_update, learning_rate, make_optimizer, read_variable
 
 
 class Trainer:
@@ -287,7 +287,7 @@ class Trainer:
         if rates:
             rates = rates[0].numpy()[:ran].tolist()
         else:  # the rate cannot change during the call
-            rates = [float(self.optimizer.learning_rate.numpy())] * ran
+            rates = [learning_rate(self.optimizer)] * ran
         return losses, metrics, rates
 
     def lbfgs_parameters(self):
