@@ -94,8 +94,14 @@ SKLEARN_NAMES["relu"] = "relu"
 #: Keras's names -> what scikit-learn calls them in ``out_activation_``.
 SKLEARN_OUT_NAMES = {"sigmoid": "logistic", "linear": "identity", "exponential": "exp"}
 
-#: Rows evaluated at a time: bounds the memory of the hidden activations.
-CHUNK_ROWS = 16384
+#: Rows evaluated at a time. A chunk's hidden activations stay in the CPU's
+#: cache (2,048 rows of 300 float64 units: 4.9 MB) between one layer's
+#: product and the next, where a pass over every row at once streams them
+#: through memory: 30,000 rows through digits' (300, 100) network took 77 ms
+#: in chunks of 16,384 rows and 66 ms in chunks of 2,048; 10,000 rows 26 and
+#: 22 ms (AMD EPYC, 2 cores; 784 features and float32 gain 3-8%). It also
+#: bounds the memory of a prediction.
+CHUNK_ROWS = 2048
 
 
 def keras_activation(name):

@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
-from skmlp import MLPKerasClassifier, MLPKerasRegressor
+from skmlp import MLPKerasClassifier, MLPKerasRegressor, _forward
 from skmlp._mlp import NUMPY_PREDICT_MAX_ROWS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -150,6 +150,15 @@ def test_model_fit_and_checkpoint_rollback_reach_the_estimator(iris_clf, tmp_pat
     assert not np.allclose(iris_clf.predict_proba(X_IRIS), before)
     m.load_weights(path)  # the chapter's rollback
     assert_allclose(iris_clf.predict_proba(X_IRIS), before, rtol=1e-6, atol=1e-7)
+
+
+def test_numpy_forward_pass_in_chunks_is_the_models_output(iris_clf):
+    # More rows than the NumPy pass takes at a time: every chunk lands in its
+    # own rows, in order (rows shuffled, so a misplaced chunk shows).
+    n = 2 * _forward.CHUNK_ROWS + 7
+    X = np.random.RandomState(0).permutation(_rows(X_IRIS, n))
+    expected = iris_clf.model_.predict(X, verbose=0, batch_size=4096)
+    assert_allclose(iris_clf.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_coefs_set_by_the_user_reach_the_model(iris_clf):
