@@ -149,7 +149,8 @@ class MLPKerasClassifier(ClassifierMixin, InitializeMixin, _BaseMLPKeras):
         return tags
 
     def _encode_targets(self, y, sample_weight, X, classes, reuse, dtype):
-        multilabel = classification_target_type(y) == "multilabel-indicator"
+        target_type = classification_target_type(y)
+        multilabel = target_type == "multilabel-indicator"
         if classes is None and reuse:
             classes = self.classes_
             if self.warm_start and not multilabel:
@@ -161,7 +162,7 @@ class MLPKerasClassifier(ClassifierMixin, InitializeMixin, _BaseMLPKeras):
                         f"{self.classes_}, `y` has {seen}"
                     )
         classes_, T, kind = encode_classification_targets(
-            y, classes=classes, allow_one_class=True
+            y, classes=classes, allow_one_class=True, target_type=target_type
         )
         sw = sample_weights(y, sample_weight, X, self.class_weight, classes_, kind)
         if kind == "multiclass":

@@ -53,14 +53,18 @@ def indicator_matrix(y):
 
 
 def encode_classification_targets(
-    y, classes=None, step="heaviside", allow_one_class=False
+    y, classes=None, step="heaviside", allow_one_class=False, target_type=None
 ):
     """Encode class labels as one 0/1 (or -1/+1) target column per unit.
 
     Returns ``(classes_, T, kind)`` where ``kind`` is "binary" (one unit),
     "multiclass" (one unit per class) or "multilabel" (one unit per label).
+    ``target_type``: ``classification_target_type(y)`` where the caller has
+    it already (it reads every label: 0.2 ms for wine's 178).
     """
-    multilabel = classification_target_type(y) == "multilabel-indicator"
+    if target_type is None:
+        target_type = classification_target_type(y)
+    multilabel = target_type == "multilabel-indicator"
     check_classification_targets(y)
     if multilabel:
         T = indicator_matrix(y)

@@ -171,6 +171,19 @@ def test_lbfgs_records_no_history_but_compiles_the_metrics():
     assert_allclose(got["mae"], np.mean(np.abs(YR - reg.predict(XR))), rtol=1e-5)
 
 
+def test_model_after_pooled_lbfgs_fits_has_a_fresh_optimizer():
+    # L-BFGS fits on one pooled trainer (no reset of its Keras optimizer):
+    # model_ still trains from the optimizer's initial state.
+    for seed in range(3):
+        reg = MLPKerasRegressor(
+            hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, random_state=seed
+        ).fit(XR, YR)
+    optimizer = reg.model_.optimizer
+    assert int(optimizer.iterations.numpy()) == 0
+    slots = [v.numpy() for v in optimizer.variables if "momentum" in v.path]
+    assert slots and not any(np.any(s) for s in slots)
+
+
 @pytest.mark.parametrize(
     "metrics, error, match",
     [

@@ -94,8 +94,12 @@ class Trainer:
     # -- state -----------------------------------------------------------------
 
     def reset(self, config):
-        """Fresh optimizer state, and ``config``'s alpha and learning rate."""
-        self.assign(self.optimizer.variables, self._fresh)
+        """Fresh optimizer state, and ``config``'s alpha and learning rate.
+        (An L-BFGS trainer's optimizer is as built: L-BFGS never steps it,
+        its pool key names the solver, and a trainer handed out as
+        ``model_``, which the user may train, is never reused.)"""
+        if config.stochastic:
+            self.assign(self.optimizer.variables, self._fresh)
         self.continue_with(config)
         self.optimizer.learning_rate.assign(config.learning_rate_init)
 
